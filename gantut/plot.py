@@ -1,0 +1,167 @@
+"""The book's figures, with one colour scheme everywhere: real data in blue, generated in orange.
+
+Each function draws on a Matplotlib ``Axes`` you pass (or a new one) and returns it, so chapters
+compose figures without boilerplate.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+from torch import nn
+
+__all__ = [
+    "REAL",
+    "FAKE",
+    "CRITIC_CMAP",
+    "samples",
+    "critic_surface",
+    "transport_plan",
+    "history",
+    "image_grid",
+]
+
+REAL = "#1f77b4"  # real data, everywhere in the book
+FAKE = "#ff7f0e"  # generated data, everywhere in the book
+EXACT = "#2ca02c"  # exact values from POT
+CRITIC_CMAP = "RdBu_r"
+
+
+def _np(x: Any) -> np.ndarray:
+    return x.detach().cpu().numpy() if isinstance(x, torch.Tensor) else np.asarray(x)
+
+
+def _ax(ax):
+    return ax if ax is not None else plt.subplots(figsize=(4, 4))[1]
+
+
+def samples(
+    real: Any = None,
+    fake: Any = None,
+    centers: Any = None,
+    ax=None,
+    title: str | None = None,
+    lim: float | None = 2.0,
+    s: float = 3,
+):
+    """Scatter real (blue) and generated (orange) 2-D samples, with optional mixture centres."""
+    ax = _ax(ax)
+    if real is not None:
+        r = _np(real)
+        ax.scatter(r[:, 0], r[:, 1], s=s, c=REAL, alpha=0.5, label="real", linewidths=0)
+    if fake is not None:
+        f = _np(fake)
+        ax.scatter(f[:, 0], f[:, 1], s=s, c=FAKE, alpha=0.5, label="generated", linewidths=0)
+    if centers is not None:
+        c = _np(centers)
+        ax.scatter(c[:, 0], c[:, 1], marker="x", c="k", s=25, label="mode centres")
+    if lim is not None:
+        ax.set_xlim(-lim, lim)
+        ax.set_ylim(-lim, lim)
+    ax.set_aspect("equal")
+    ax.set_xlabel("$x_1$")
+    ax.set_ylabel("$x_2$")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+@torch.no_grad()
+def _grid_values(critic: nn.Module, lim: float, n: int):
+    xs = np.linspace(-lim, lim, n)
+    xx, yy = np.meshgrid(xs, xs)
+    pts = torch.tensor(np.stack([xx.ravel(), yy.ravel()], 1), dtype=torch.float32)
+    dev = next(critic.parameters()).device
+    return xx, yy, critic(pts.to(dev)).cpu().numpy().reshape(n, n)
+
+
+def critic_surface(
+    critic: nn.Module,
+    real: Any = None,
+    fake: Any = None,
+    ax=None,
+    lim: float = 2.0,
+    n: int = 101,
+    arrows: bool = True,
+    title: str | None = None,
+):
+    """The critic's value :math:`f(x)` as filled contours, its gradient field as arrows, and
+    optionally real and generated samples on top."""
+    ax = _ax(ax)
+    xx, yy, zz = _grid_values(critic, lim, n)
+    cs = ax.contourf(xx, yy, zz, levels=30, cmap=CRITIC_CMAP)
+    plt.colorbar(cs, ax=ax, fraction=0.046, pad=0.04, label="critic value $f(x)$")
+    if arrows:
+
+        m = 15
+        xs = np.linspace(-lim, lim, m)
+        gx, gy = np.meshgrid(xs, xs)
+        pts = torch.tensor(np.stack([gx.ravel(), gy.ravel()], 1), dtype=torch.float32)
+        dev = next(critic.parameters()).device
+        pts = pts.to(dev).requires_grad_(True)
+        with torch.enable_grad():
+            (grad,) = torch.autograd.grad(critic(pts).sum(), pts)
+        g = grad.cpu().numpy()
+        ax.quiver(gx, gy, g[:, 0].reshape(m, m), g[:, 1].reshape(m, m), color="k", alpha=0.6)
+    samples(real, fake, ax=ax, lim=lim, title=title)
+    return ax
+
+
+def transport_plan(x: Any, y: Any, plan: Any, ax=None, threshold: float = 1e-8, title=None):
+    """Draw an optimal coupling between 2-D points ``x`` (real) and ``y`` (generated): one
+    segment per pair with mass, its opacity proportional to the mass."""
+    ax = _ax(ax)
+    x, y, plan = _np(x), _np(y), _np(plan)
+    i, j = np.nonzero(plan > threshold)
+    w = plan[i, j] / plan.max()
+    for a, b, alpha in zip(i, j, w):
+        ax.plot([x[a, 0], y[b, 0]], [x[a, 1], y[b, 1]], color="0.4", alpha=float(alpha), lw=0.8)
+    samples(x, y, ax=ax, lim=None, s=12, title=title)
+    return ax
+
+
+def history(
+    h,
+    axes: Sequence | None = None,
+    exact_key: str = "w1",
+    title: str | None = None,
+):
+    """Two panels from a :class:`gantut.train.History`: the critic's estimate
+    :math:`E f(x) - E f(G(z))` beside the exact :math:`W_1` (POT), and the penalty."""
+    if axes is None:
+        _, axes = plt.subplots(1, 2, figsize=(9, 3.2))
+    ax0, ax1 = axes
+    ax0.plot(h.iteration, h.critic_gap, color=FAKE, lw=0.8, label="critic estimate $E f(x) - E f(G(z))$")
+    if exact_key in h.evals:
+        ax0.plot(h.eval_iteration, h.evals[exact_key], "o-", color=EXACT, label="exact $W_1$ (POT)")
+    ax0.set_xlabel("generator iteration")
+    ax0.set_ylabel("distance")
+    ax0.legend(fontsize=8)
+    ax1.plot(h.iteration, h.penalty, color="0.3", lw=0.8)
+    ax1.set_xlabel("generator iteration")
+    ax1.set_ylabel("penalty (before the weight)")
+    if title:
+        ax0.set_title(title)
+    return axes
+
+
+def image_grid(images: Any, nrow: int = 10, ax=None, title: str | None = None):
+    """Show ``[N, 1, H, W]`` images in [-1, 1] as a grid with ``nrow`` images per row."""
+    imgs = _np(images)
+    if imgs.ndim != 4 or imgs.shape[1] != 1:
+        raise ValueError(f"image_grid expects [N, 1, H, W] grayscale images, got {imgs.shape}")
+    n, _, h, w = imgs.shape
+    rows = int(np.ceil(n / nrow))
+    canvas = np.full((rows * (h + 1) + 1, nrow * (w + 1) + 1), -1.0)
+    for k in range(n):
+        r, c = divmod(k, nrow)
+        canvas[1 + r * (h + 1): 1 + r * (h + 1) + h, 1 + c * (w + 1): 1 + c * (w + 1) + w] = imgs[k, 0]
+    ax = _ax(ax)
+    ax.imshow(canvas, cmap="gray", vmin=-1, vmax=1)
+    ax.axis("off")
+    if title:
+        ax.set_title(title)
+    return ax

@@ -1,0 +1,106 @@
+import math
+
+import pytest
+import torch
+from torch import nn
+
+from gantut.data import toy
+from gantut.train import DivergedError, History, mlp, real_w1_floor, toy_evaluator, train_gan
+
+TOY = toy("8gaussians")
+
+
+def small_pair(seed=0, width=16):
+    torch.manual_seed(seed)
+    return mlp(2, 2, width=width, depth=2), mlp(2, 1, width=width, depth=2)
+
+
+def sampler(seed=0):
+    g = torch.Generator().manual_seed(seed)
+    return lambda n: TOY.sample(n, generator=g)
+
+
+def test_history_has_one_entry_per_generator_iteration_and_evaluations():
+    G, C = small_pair()
+    h = train_gan(G, C, sampler(), iterations=6, n_critic=2, batch_size=16,
+                  evaluate=toy_evaluator(TOY, n=50), eval_every=3)
+    assert h.iteration == [1, 2, 3, 4, 5, 6]
+    assert len(h.critic_loss) == len(h.penalty) == len(h.critic_gap) == 6
+    assert h.eval_iteration == [3, 6]
+    assert set(h.evals) == {"w1", "modes", "high_quality"}
+
+
+@pytest.mark.parametrize("objective", ["minimax", "nonsaturating", "wgan", "hinge", "lsgan"])
+@pytest.mark.parametrize("constraint", ["none", "gp", "lp", "clip", "r1"])
+def test_every_objective_and_constraint_runs(objective, constraint):
+    G, C = small_pair()
+    h = train_gan(G, C, sampler(), objective=objective, constraint=constraint,
+                  iterations=2, n_critic=1, batch_size=8)
+    assert all(math.isfinite(v) for v in h.critic_loss)
+
+
+def test_clipping_leaves_the_critic_in_the_box():
+    G, C = small_pair()
+    train_gan(G, C, sampler(), constraint="clip", clip_value=0.02, iterations=3, batch_size=8)
+    assert max(p.abs().max().item() for p in C.parameters()) <= 0.02
+
+
+def test_same_seed_same_run():
+    runs = []
+    for _ in range(2):
+        G, C = small_pair(seed=1)
+        runs.append(train_gan(G, C, sampler(2), iterations=3, batch_size=8, seed=5).critic_loss)
+    assert runs[0] == runs[1]
+
+
+def test_critic_learns_to_separate_real_from_fake():
+    G, C = small_pair(width=32)
+    h = train_gan(G, C, sampler(), iterations=30, n_critic=5, batch_size=64, lr=1e-3)
+    assert sum(h.critic_gap[-5:]) / 5 > 0.1  # E f(real) - E f(fake) grows positive
+
+
+class NaNCritic(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lin = nn.Linear(2, 1)
+
+    def forward(self, x):
+        return self.lin(x) * float("nan")
+
+
+def test_divergence_raises_a_clear_error_and_keeps_the_history(tmp_path):
+    G, _ = small_pair()
+    with pytest.raises(DivergedError, match="diverged at generator iteration 0.*smaller learning rate") as err:
+        train_gan(G, NaNCritic(), sampler(), constraint="none", iterations=3, batch_size=8)
+    assert isinstance(err.value.history, History)
+
+
+def test_checkpoint_resume_continues_where_it_stopped(tmp_path):
+    path = str(tmp_path / "run.pt")
+    G, C = small_pair()
+    train_gan(G, C, sampler(), iterations=4, batch_size=8, checkpoint=path, checkpoint_every=2)
+    G2, C2 = small_pair(seed=9)
+    h = train_gan(G2, C2, sampler(), iterations=6, batch_size=8, checkpoint=path, resume=True)
+    assert h.iteration == [1, 2, 3, 4, 5, 6]
+    state = torch.load(path, weights_only=False)
+    assert state["iteration"] == 6
+
+
+def test_unknown_names_are_refused():
+    G, C = small_pair()
+    with pytest.raises(ValueError, match="gp, lp, clip, r1"):
+        train_gan(G, C, sampler(), constraint="sn")
+    with pytest.raises(ValueError, match="choose one of"):
+        train_gan(G, C, sampler(), objective="wasserstein")
+
+
+def test_mlp_has_no_batchnorm_and_the_toy_shape():
+    net = mlp(2, 1)
+    linears = [m for m in net.modules() if isinstance(m, nn.Linear)]
+    assert [(m.in_features, m.out_features) for m in linears] == [(2, 512), (512, 512), (512, 512), (512, 1)]
+    assert not any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in net.modules())
+
+
+def test_real_w1_floor_is_small_for_8gaussians():
+    floor = real_w1_floor(TOY, n=500)
+    assert 0.01 < floor < 0.2
