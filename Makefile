@@ -15,7 +15,7 @@ export OPENBLAS_NUM_THREADS ?= 1
 export MPLBACKEND ?= Agg
 export PYDEVD_DISABLE_FILE_VALIDATION = 1
 
-.PHONY: book test unit notebooks execute smoke clean
+.PHONY: book test unit execute bench browser clean
 
 $(STAMP): requirements.txt constraints.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,19 +31,30 @@ book: $(STAMP)
 # Everything in one pytest run: unit tests, notebook structure, papermill smoke runs, the book
 # build (tests/), and nbval on every committed notebook in its default mode (notebooks/).
 # Two workers for two cores; --dist loadscope keeps each notebook's cells on one worker.
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/python -m pytest -n 2 --dist loadscope --nbval-lax tests notebooks
+
+# The browser checks use Debian's chromium: installed here with apt when missing (as root).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing Debian's chromium for the browser checks (about a minute)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "chromium is missing and cannot be installed here: the browser checks will be skipped"; \
+	  fi; }
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest -m "not notebook and not book" tests
 
-# Re-execute every notebook in place in its default mode (what gets committed).
+# Re-execute every notebook in place in its default mode (what gets committed) and stamp the
+# measured run times into each chapter's opening cell. One notebook: make execute NB=notebooks/02_wasserstein.ipynb
 execute: $(STAMP)
-	for nb in notebooks/*.ipynb; do \
-	  echo "executing $$nb"; \
-	  (cd notebooks && ../$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
-	     --ExecutePreprocessor.timeout=900 $$(basename $$nb)) || exit 1; \
-	done
+	$(BIN)/python tools/execute_notebooks.py $(NB)
+
+# Benchmarks: writes bench/results.json and the book's performance table (book/performance.md).
+bench: $(STAMP)
+	$(BIN)/python bench/bench.py
 
 clean:
 	rm -rf _build

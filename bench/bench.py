@@ -1,0 +1,262 @@
+"""Benchmarks of what readers wait for. Writes bench/results.json and book/performance.md.
+
+    make bench            # everything at the default sizes (about 15-25 minutes on 2 cores)
+    python bench/bench.py --only training ot   # a subset
+
+Every speed is reported beside a floor measured in the same run, because absolute seconds on a
+shared machine drift: the WGAN-GP iteration against the bare matrix multiplications it needs,
+exact OT against sliced and Sinkhorn on the same points.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import pathlib
+import platform
+import subprocess
+import sys
+import time
+
+import numpy as np
+import torch
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from gantut import data, lipschitz, losses, metrics, train, utils  # noqa: E402
+
+
+def timed(fn, repeat: int = 5, warmup: int = 2) -> float:
+    """Median seconds of ``fn()`` over ``repeat`` runs after ``warmup``."""
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return float(np.median(times))
+
+
+# ------------------------------------------------------------------------------------------
+# 1. one WGAN-GP generator iteration at the original toy settings, against its GEMM floor
+# ------------------------------------------------------------------------------------------
+def _iteration(G, C, opt_g, opt_c, real_fn, batch, n_critic, penalty: bool):
+    for _ in range(n_critic):
+        real = real_fn(batch)
+        with torch.no_grad():
+            fake = G(torch.randn(batch, 2))
+        loss = losses.critic_loss("wgan", C(real), C(fake))
+        if penalty:
+            loss = loss + 10 * lipschitz.gradient_penalty(C, real, fake)
+        opt_c.zero_grad(set_to_none=True)
+        loss.backward()
+        opt_c.step()
+    loss_g = losses.generator_loss("wgan", C(G(torch.randn(batch, 2))))
+    opt_g.zero_grad(set_to_none=True)
+    loss_g.backward()
+    opt_g.step()
+
+
+def _gemm_shapes(step) -> list[tuple[str, tuple]]:
+    """The matrix multiplications one call of ``step`` performs, read off the profiler."""
+    from torch.profiler import ProfilerActivity, profile
+
+    with profile(activities=[ProfilerActivity.CPU], record_shapes=True) as prof:
+        step()
+    shapes = []
+    for ev in prof.events():
+        if ev.name in ("aten::mm", "aten::addmm") and ev.input_shapes:
+            dims = [tuple(s) for s in ev.input_shapes if len(s) == 2]
+            if ev.name == "aten::addmm":
+                dims = dims[-2:]
+            if len(dims) == 2:
+                shapes.append((ev.name, (dims[0], dims[1])))
+    return shapes
+
+
+def bench_training(width=512, depth=3, batch=256, n_critic=5) -> dict:
+    utils.setup(0, "cpu")
+    toy = data.toy("8gaussians")
+    g = torch.Generator().manual_seed(0)
+    real_fn = lambda n: toy.sample(n, generator=g)  # noqa: E731
+    G, C = train.mlp(2, 2, width, depth), train.mlp(2, 1, width, depth)
+    opt_g = torch.optim.Adam(G.parameters(), 1e-4, betas=(0.0, 0.9))
+    opt_c = torch.optim.Adam(C.parameters(), 1e-4, betas=(0.0, 0.9))
+    gp_step = lambda: _iteration(G, C, opt_g, opt_c, real_fn, batch, n_critic, True)  # noqa: E731
+    plain_step = lambda: _iteration(G, C, opt_g, opt_c, real_fn, batch, n_critic, False)  # noqa: E731
+    t_gp = timed(gp_step, repeat=15)
+    t_plain = timed(plain_step, repeat=15)
+    shapes = _gemm_shapes(gp_step)
+    mats = [(torch.randn(*a), torch.randn(*b)) for _, (a, b) in shapes]
+
+    def gemms():
+        for a, b in mats:
+            torch.mm(a, b)
+
+    t_floor = timed(gemms, repeat=15)
+    return {
+        "settings": dict(width=width, depth=depth, batch=batch, n_critic=n_critic, threads=torch.get_num_threads()),
+        "wgan_gp_s_per_iter": t_gp,
+        "wgan_plain_s_per_iter": t_plain,
+        "penalty_cost_ratio": t_gp / t_plain,
+        "gemm_floor_s_per_iter": t_floor,
+        "n_gemms_per_iter": len(shapes),
+        "ratio_to_gemm_floor": t_gp / t_floor,
+    }
+
+
+# ------------------------------------------------------------------------------------------
+# 3. exact OT against sliced and Sinkhorn as n grows
+# ------------------------------------------------------------------------------------------
+_OT_CHILD = r"""
+import json, resource, sys, time
+import numpy as np
+from gantut import metrics
+n = int(sys.argv[1]); rng = np.random.default_rng(n)
+x = rng.standard_normal((n, 2)); y = rng.standard_normal((n, 2)) + [1.0, 0.0]
+base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+out = {"n": n}
+t = time.perf_counter(); exact = metrics.wasserstein(x, y, max_memory_gb=64); out["exact_s"] = time.perf_counter() - t
+out["exact_peak_mb"] = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base) / 1024
+t = time.perf_counter(); s = metrics.sliced_wasserstein(x, y, n_projections=256); out["sliced_s"] = time.perf_counter() - t
+t = time.perf_counter(); k = metrics.sinkhorn_wasserstein(x, y); out["sinkhorn_s"] = time.perf_counter() - t
+out.update(exact=exact, sliced=s, sinkhorn=k, sliced_rel_err=(s - exact) / exact, sinkhorn_rel_err=(k - exact) / exact,
+           estimated_gb=metrics.exact_ot_memory_gb(n, n))
+print(json.dumps(out))
+"""
+
+
+def bench_ot(sizes=(250, 500, 1000, 2000, 4000, 8000)) -> list[dict]:
+    rows = []
+    for n in sizes:
+        proc = subprocess.run([sys.executable, "-c", _OT_CHILD, str(n)], capture_output=True, text=True, cwd=ROOT)
+        if proc.returncode != 0:
+            rows.append({"n": n, "error": proc.stderr.strip().splitlines()[-1]})
+        else:
+            rows.append(json.loads(proc.stdout))
+        print("  ot", rows[-1], flush=True)
+    return rows
+
+
+# ------------------------------------------------------------------------------------------
+# 4. each notebook's run time in smoke and default mode
+# ------------------------------------------------------------------------------------------
+def bench_notebooks(modes=("smoke", "cpu")) -> list[dict]:
+    import papermill
+    import tempfile
+
+    rows = []
+    for nb in sorted((ROOT / "notebooks").glob("[0-9][0-9]*.ipynb")):
+        row = {"notebook": nb.stem}
+        for mode in modes:
+            with tempfile.TemporaryDirectory() as tmp:
+                t0 = time.perf_counter()
+                papermill.execute_notebook(str(nb), f"{tmp}/{nb.name}", parameters={"MODE": mode},
+                                           kernel_name="python3", cwd=str(nb.parent), progress_bar=False)
+                row[f"{mode}_s"] = time.perf_counter() - t0
+        rows.append(row)
+        print("  notebook", row, flush=True)
+    return rows
+
+
+def machine() -> dict:
+    return {
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "platform": platform.platform(),
+        "processor": platform.processor() or platform.machine(),
+        "cpus": __import__("os").cpu_count(),
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "numpy": np.__version__,
+        "pot": __import__("ot").__version__,
+        "cuda": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
+    }
+
+
+def write_table(results: dict, path: pathlib.Path) -> None:
+    m = results["machine"]
+    lines = [
+        "# Performance",
+        "",
+        "Measured by `make bench` (`bench/bench.py`); the raw numbers are in `bench/results.json`.",
+        f"Machine: {m['cpus']} CPUs, {m['processor']}, Python {m['python']}, torch {m['torch']}, "
+        f"POT {m['pot']}, {m['date']}.",
+        "Absolute seconds drift on shared machines; the ratios are measured in the same run.",
+        "",
+    ]
+    if "training" in results:
+        t = results["training"]
+        s = t["settings"]
+        lines += [
+            "## One WGAN-GP generator iteration at the original toy settings",
+            "",
+            f"Width {s['width']}, {s['depth']} hidden layers, batch {s['batch']}, n_critic {s['n_critic']}, "
+            f"{s['threads']} thread(s).",
+            "",
+            "| measure | value |",
+            "|---|---|",
+            f"| WGAN-GP, seconds per generator iteration | {t['wgan_gp_s_per_iter']:.3f} |",
+            f"| plain WGAN (no penalty), seconds per generator iteration | {t['wgan_plain_s_per_iter']:.3f} |",
+            f"| cost of the penalty (ratio) | {t['penalty_cost_ratio']:.2f} |",
+            f"| bare GEMM floor ({t['n_gemms_per_iter']} matrix products), seconds | {t['gemm_floor_s_per_iter']:.3f} |",
+            f"| WGAN-GP iteration / GEMM floor | {t['ratio_to_gemm_floor']:.2f} |",
+            "",
+        ]
+    if "ot" in results:
+        lines += [
+            "## Exact optimal transport against sliced and Sinkhorn",
+            "",
+            "Two clouds of n points in 2-D (standard normal, one shifted by 1). Errors are relative to the exact W1.",
+            "",
+            "| n | exact s | exact peak MB | estimated GB | sliced s | sliced error | Sinkhorn s | Sinkhorn error |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
+        for r in results["ot"]:
+            if "error" in r:
+                lines.append(f"| {r['n']} | failed: {r['error']} | | | | | | |")
+            else:
+                lines.append(
+                    f"| {r['n']} | {r['exact_s']:.2f} | {r['exact_peak_mb']:.0f} | {r['estimated_gb']:.2f} | "
+                    f"{r['sliced_s']:.3f} | {100 * r['sliced_rel_err']:+.1f}% | {r['sinkhorn_s']:.2f} | "
+                    f"{100 * r['sinkhorn_rel_err']:+.1f}% |"
+                )
+        lines.append("")
+    if "notebooks" in results:
+        lines += ["## Notebook run times", "", "| notebook | smoke mode, s | default (cpu) mode, s |", "|---|---|---|"]
+        for r in results["notebooks"]:
+            lines.append(f"| {r['notebook']} | {r.get('smoke_s', float('nan')):.1f} | {r.get('cpu_s', float('nan')):.1f} |")
+        lines.append("")
+    path.write_text("\n".join(lines))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--only", nargs="*", default=["training", "ot", "notebooks"],
+                        choices=["training", "ot", "notebooks"])
+    parser.add_argument("--ot-sizes", nargs="*", type=int, default=[250, 500, 1000, 2000, 4000, 8000])
+    parser.add_argument("--out", default=str(ROOT / "bench" / "results.json"))
+    parser.add_argument("--table", default=str(ROOT / "book" / "performance.md"))
+    args = parser.parse_args()
+    out = pathlib.Path(args.out)
+    results = json.loads(out.read_text()) if out.exists() else {}
+    results["machine"] = machine()
+    if "training" in args.only:
+        print("training ...", flush=True)
+        results["training"] = bench_training()
+        print(" ", results["training"], flush=True)
+    if "ot" in args.only:
+        print("exact OT ...", flush=True)
+        results["ot"] = bench_ot(args.ot_sizes)
+    if "notebooks" in args.only:
+        print("notebooks ...", flush=True)
+        results["notebooks"] = bench_notebooks()
+    out.write_text(json.dumps(results, indent=2))
+    write_table(results, pathlib.Path(args.table))
+    print(f"wrote {out} and {args.table}")
+
+
+if __name__ == "__main__":
+    main()
