@@ -14,6 +14,7 @@ Conventions the book insists on:
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any
 
 import numpy as np
@@ -266,7 +267,16 @@ def sinkhorn_wasserstein(x: Any, y: Any, p: float = 1, reg: float = 0.05) -> flo
     _check_size(len(x), len(y), MAX_EXACT_OT_GB * 4)
     cost = ot.dist(x, y, metric="euclidean") ** p
     a, b = np.full(len(x), 1 / len(x)), np.full(len(y), 1 / len(y))
-    plan = ot.sinkhorn(a, b, cost, reg * cost.mean(), method="sinkhorn_log", numItermax=2000)
+    plan = ot.sinkhorn(a, b, cost, reg * cost.mean(), method="sinkhorn_log", numItermax=2000,
+                       stopThr=1e-9, warn=False)
+    marginal_error = float(np.abs(plan.sum(axis=1) - a).sum() + np.abs(plan.sum(axis=0) - b).sum())
+    if marginal_error > 1e-3:
+        warnings.warn(
+            f"Sinkhorn stopped after 2000 iterations with marginal error {marginal_error:.1e}; the "
+            "value is not reliable. Use a larger reg, or exact wasserstein() at this size",
+            RuntimeWarning,
+            stacklevel=2,
+        )
     return float(np.sum(plan * cost)) ** (1.0 / p)
 
 

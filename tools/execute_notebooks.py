@@ -58,6 +58,7 @@ def execute(path: pathlib.Path) -> tuple[float, float]:
 
 def main(argv: list[str]) -> None:
     os.environ.setdefault("OMP_NUM_THREADS", "1")
+    os.environ.pop("MPLBACKEND", None)  # figures must be captured inline, not sent to Agg
     paths = [pathlib.Path(a) for a in argv] or sorted((ROOT / "notebooks").glob("[0-9][0-9]*.ipynb"))
     for path in paths:
         default, smoke = execute(path.resolve())
