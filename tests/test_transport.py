@@ -1,0 +1,70 @@
+import doctest
+
+import numpy as np
+import pytest
+import torch
+
+import gantut.transport
+from gantut.lipschitz import gradient_norms
+from gantut.metrics import wasserstein
+from gantut.transport import TransportCritic, c_transform, kantorovich_potentials, optimal_critic
+
+rng = np.random.default_rng(0)
+
+
+def test_docstring_examples_hold():
+    assert doctest.testmod(gantut.transport).failed == 0
+
+
+def test_dual_value_equals_primal_cost_strong_duality():
+    x, y = rng.normal(size=(60, 2)), rng.normal(size=(40, 2)) + 1.0
+    w1, u, v, plan = kantorovich_potentials(x, y)
+    assert w1 == pytest.approx(wasserstein(x, y), abs=1e-10)
+    assert u.mean() + v.mean() == pytest.approx(w1, abs=1e-10)
+    np.testing.assert_allclose(plan.sum(1), np.full(60, 1 / 60), atol=1e-12)
+
+
+def test_potentials_are_feasible_for_the_dual():
+    x, y = rng.normal(size=(30, 3)), rng.normal(size=(30, 3))
+    _, u, v, _ = kantorovich_potentials(x, y)
+    cost = np.linalg.norm(x[:, None] - y[None], axis=2)
+    assert (u[:, None] + v[None, :] <= cost + 1e-10).all()
+
+
+def test_c_transform_critic_is_1_lipschitz_and_recovers_w1():
+    x, y = rng.normal(size=(50, 2)), rng.normal(size=(50, 2)) * 0.5 + 2.0
+    w1, _, v, _ = kantorovich_potentials(x, y)
+    fx, fy = c_transform(x, y, v), c_transform(y, y, v)
+    assert fx.mean() - fy.mean() == pytest.approx(w1, abs=1e-9)
+    p, q = rng.normal(size=(2000, 2)) * 3, rng.normal(size=(2000, 2)) * 3
+    gap = np.abs(c_transform(p, y, v) - c_transform(q, y, v))
+    assert (gap <= np.linalg.norm(p - q, axis=1) + 1e-9).all()
+
+
+def test_transport_critic_module_matches_c_transform_with_unit_gradients():
+    x, y = rng.normal(size=(40, 2)), rng.normal(size=(40, 2)) + 1.0
+    w1, f = optimal_critic(x, y)
+    z = rng.uniform(-3, 3, size=(500, 2))
+    with torch.no_grad():
+        out = f(torch.tensor(z, dtype=torch.float32)).numpy()
+    np.testing.assert_allclose(out, c_transform(z, y, f.v.numpy()), atol=1e-4)
+    norms = gradient_norms(f, torch.tensor(z, dtype=torch.float32))
+    assert torch.allclose(norms, torch.ones_like(norms), atol=1e-4)
+    assert not any(p.requires_grad for p in f.parameters())
+
+
+def test_w1_between_a_shifted_cloud_is_the_shift_and_the_critic_is_linear_along_it():
+    x = rng.normal(size=(30, 2))
+    w1, f = optimal_critic(x + np.array([3.0, 0.0]), x)
+    assert w1 == pytest.approx(3.0, abs=1e-9)
+    # each point's critic value drops by exactly the shift: slope 1 along every transport line
+    with torch.no_grad():
+        gain = f(torch.tensor(x + np.array([3.0, 0.0]))) - f(torch.tensor(x))
+    np.testing.assert_allclose(gain.numpy(), 3.0, atol=1e-5)
+
+
+def test_transport_critic_rejects_mismatched_shapes():
+    with pytest.raises(ValueError, match="v must"):
+        c_transform(np.zeros((3, 2)), np.zeros((4, 2)), np.zeros(3))
+    with pytest.raises(ValueError, match="y must be"):
+        TransportCritic(np.zeros((4, 2)), np.zeros(3))
