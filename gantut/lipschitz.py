@@ -173,3 +173,113 @@ def gradient_norms(critic: nn.Module, x: torch.Tensor) -> torch.Tensor:
     x = x.detach().clone().requires_grad_(True)
     with torch.enable_grad():
         return _grad_norms(critic, x, create_graph=False).detach()
+
+
+# --------------------------------------------------------------------------------------------
+# critics alone, against a fixed generator (chapter 4)
+# --------------------------------------------------------------------------------------------
+def train_critic(
+    critic: nn.Module,
+    sample_real,
+    sample_fake,
+    *,
+    constraint: str = "gp",
+    penalty_weight: float = 10.0,
+    clip_value: float = 0.01,
+    objective: str = "wgan",
+    steps: int = 1000,
+    batch_size: int = 256,
+    lr: float = 1e-4,
+    betas: tuple[float, float] = (0.0, 0.9),
+    seed: int | None = None,
+) -> dict[str, list[float]]:
+    r"""Train ``critic`` alone against a fixed generated distribution, to compare constraints.
+
+    Each step draws fresh batches ``sample_real(batch_size)`` and ``sample_fake(batch_size)``
+    and takes one Adam step on
+
+    .. math::
+
+        \mathcal{L}_f = \mathbb{E}_{\tilde x}[f(\tilde x)] - \mathbb{E}_{x}[f(x)]
+                        + \lambda\, \mathrm{penalty}
+
+    (the ``"wgan"`` objective; any kind of :func:`gantut.losses.critic_loss` works). The
+    ``constraint`` is ``"gp"`` (:func:`gradient_penalty`), ``"lp"`` (one-sided), ``"r1"``
+    (:func:`r1_penalty`), ``"clip"`` (:func:`clip_weights_` after every step) or ``"none"``; a
+    spectrally normalised critic (``gantut.train.mlp(..., spectral_norm=True)``) uses ``"none"``.
+    This is the critic half of :func:`gantut.train.train_gan` with the generator frozen.
+
+    Returns:
+        ``{"gap": [...], "penalty": [...]}``, per step: :math:`\frac1m\sum f(x_i) -
+        \frac1m\sum f(\tilde x_i)` on the step's batches (before the step) and the penalty before
+        its weight.
+    """
+    from gantut.losses import critic_loss
+
+    if constraint not in ("none", "gp", "lp", "clip", "r1"):
+        raise ValueError(f"unknown constraint {constraint!r}; choose none, gp, lp, clip or r1")
+    if steps < 0 or batch_size < 1:
+        raise ValueError("steps must be >= 0 and batch_size >= 1")
+    if seed is not None:
+        torch.manual_seed(seed)
+    device = next(critic.parameters()).device
+    opt = torch.optim.Adam(critic.parameters(), lr=lr, betas=betas)
+    out: dict[str, list[float]] = {"gap": [], "penalty": []}
+    for _ in range(steps):
+        real = sample_real(batch_size).to(device)
+        fake = sample_fake(batch_size).to(device)
+        real_scores, fake_scores = critic(real), critic(fake)
+        if constraint in ("gp", "lp"):
+            pen = gradient_penalty(critic, real, fake, one_sided=constraint == "lp")
+        elif constraint == "r1":
+            pen = r1_penalty(critic, real)
+        else:
+            pen = torch.zeros((), device=device)
+        loss = critic_loss(objective, real_scores.squeeze(-1), fake_scores.squeeze(-1))
+        loss = loss + penalty_weight * pen
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        if constraint == "clip":
+            clip_weights_(critic, clip_value)
+        gap = (real_scores.mean() - fake_scores.mean()).item()
+        if not torch.isfinite(loss).item():
+            raise ValueError(
+                f"the critic's loss became {loss.item()} after {len(out['gap'])} steps; lower lr "
+                f"(now {lr}) or use a stronger constraint (now {constraint!r})"
+            )
+        out["gap"].append(gap)
+        out["penalty"].append(pen.item())
+    return out
+
+
+def layer_gradient_norms(critic: nn.Module, x: torch.Tensor) -> list[float]:
+    r"""How strongly the critic's output reacts to each layer: for every ``nn.Linear`` layer
+    :math:`l` (input side first), the mean over the samples of
+    :math:`\lVert \partial f(x) / \partial z_l \rVert`, where :math:`z_l = W_l h_{l-1} + b_l` is
+    that layer's output.
+
+    This is the signal backpropagation carries down to layer :math:`l` (the gradient of every
+    weight of the layer is it times the layer's input). It is 1 at the last layer of a critic with
+    one output. With weight clipping it grows or shrinks geometrically with the distance from the
+    output (Figure 1(b) of Gulrajani et al., 2017); a gradient penalty keeps it level.
+    """
+    layers = [m for m in critic.modules() if isinstance(m, nn.Linear)]
+    if not layers:
+        raise ValueError("the critic has no nn.Linear layer")
+    outputs: list[torch.Tensor] = []
+    hooks = [m.register_forward_hook(lambda _m, _i, out: outputs.append(out)) for m in layers]
+    try:
+        with torch.enable_grad():
+            scores = critic(x.detach())
+            if scores.numel() != x.shape[0]:
+                raise ValueError(f"the critic must return one score per sample, got {tuple(scores.shape)}")
+            grads = torch.autograd.grad(scores.sum(), outputs, allow_unused=True)
+    finally:
+        for h in hooks:
+            h.remove()
+    # in float64: squaring gradients of 1e-20 would underflow float32 (and be flushed to zero)
+    return [0.0 if g is None else float(g.double().flatten(1).norm(dim=1).mean()) for g in grads]
+
+
+__all__ += ["train_critic", "layer_gradient_norms"]

@@ -150,3 +150,53 @@ def test_gradient_norms_of_a_linear_critic_are_its_weight_norm():
 
 def test_spectral_norm_wrapper_returns_a_module():
     assert isinstance(spectral_norm(nn.Linear(2, 2)), nn.Linear)
+
+
+# --- critics trained alone (chapter 4) ------------------------------------------------------
+from gantut.lipschitz import layer_gradient_norms, train_critic  # noqa: E402
+
+
+def test_linear_critic_with_gp_settles_at_norm_one_plus_shift_over_two_lambda():
+    # real = delta at (1, 0), fake = delta at (-1, 0): a linear critic f(x) = <w, x> + b maximises
+    # <w, mu_r - mu_g> - lam (|w| - 1)^2, so w points along the shift with |w| = 1 + |shift| / (2 lam)
+    critic = nn.Linear(2, 1)
+    real = lambda n: torch.tensor([[1.0, 0.0]]).repeat(n, 1)  # noqa: E731
+    fake = lambda n: torch.tensor([[-1.0, 0.0]]).repeat(n, 1)  # noqa: E731
+    out = train_critic(critic, real, fake, constraint="gp", penalty_weight=10.0, steps=600,
+                       batch_size=8, lr=1e-2, seed=0)
+    w = critic.weight.detach()[0]
+    assert w.norm().item() == pytest.approx(1.0 + 2.0 / 20.0, abs=5e-3)
+    assert w[0].item() > 0.99 * w.norm().item()
+    assert len(out["gap"]) == len(out["penalty"]) == 600
+    assert out["gap"][-1] == pytest.approx(2.0 * w.norm().item(), rel=1e-2)
+
+
+def test_train_critic_with_clipping_keeps_weights_in_the_box():
+    critic = mlp(2, 1, width=16, depth=2)
+    train_critic(critic, lambda n: torch.randn(n, 2) + 2, lambda n: torch.randn(n, 2),
+                 constraint="clip", clip_value=0.02, steps=5, batch_size=16, seed=0)
+    assert all(p.abs().max() <= 0.02 for p in critic.parameters())
+
+
+def test_train_critic_refuses_an_unknown_constraint():
+    with pytest.raises(ValueError, match="unknown constraint"):
+        train_critic(mlp(2, 1, width=8), torch.randn, torch.randn, constraint="sn", steps=1)
+
+
+def test_layer_gradient_norms_of_a_linear_stack_are_products_of_later_weights():
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Linear(3, 4), nn.Linear(4, 5), nn.Linear(5, 1))
+    w2, w3 = net[1].weight.detach(), net[2].weight.detach()
+    norms = layer_gradient_norms(net, torch.randn(7, 3))
+    # df/dz3 = 1, df/dz2 = w3, df/dz1 = W2^T w3 (the same for every sample: the net is linear)
+    assert norms == pytest.approx([(w2.T @ w3[0]).norm().item(), w3.norm().item(), 1.0], rel=1e-5)
+
+
+def test_layer_gradient_norms_do_not_underflow_for_tiny_gradients():
+    net = nn.Sequential(*[nn.Linear(4, 4, bias=False) for _ in range(6)], nn.Linear(4, 1, bias=False))
+    with torch.no_grad():
+        for m in net:
+            m.weight.fill_(1e-4)
+    norms = layer_gradient_norms(net, torch.randn(3, 4))
+    assert norms[-1] == pytest.approx(1.0)
+    assert 0 < norms[0] < 1e-20  # (4e-4)^6 * 1e-4 * 2, whose square would underflow float32
