@@ -14,7 +14,7 @@ export MKL_NUM_THREADS ?= 1
 export OPENBLAS_NUM_THREADS ?= 1
 export PYDEVD_DISABLE_FILE_VALIDATION = 1
 
-.PHONY: book test unit execute bench browser clean
+.PHONY: book test unit execute student bench browser clean
 
 $(STAMP): requirements.txt constraints.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,10 @@ unit: $(STAMP)
 # measured run times into each chapter's opening cell. One notebook: make execute NB=notebooks/02_wasserstein.ipynb
 execute: $(STAMP)
 	$(BIN)/python tools/execute_notebooks.py $(NB)
+
+# Student notebooks (solutions removed) for instructors to hand out: _build/student/*.ipynb
+student: $(STAMP)
+	$(BIN)/python tools/student.py
 
 # Benchmarks: writes bench/results.json and the book's performance table (book/performance.md).
 bench: $(STAMP)

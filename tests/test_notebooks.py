@@ -86,3 +86,42 @@ def test_notebook_runs_in_smoke_mode(path, tmp_path):
         cwd=str(path.parent),
         progress_bar=False,
     )
+
+
+def _student(path: pathlib.Path):
+    import sys
+
+    sys.path.insert(0, str(ROOT / "tools"))
+    import nbformat
+    import student
+
+    return student.student_version(nbformat.read(path, as_version=4))
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_student_version_has_exercises_but_no_solutions(path):
+    full = load(path)
+    nb = _student(path)
+    removed = len(full["cells"]) - len(nb.cells)
+    assert removed >= 3, "each chapter has at least three exercises with solutions to remove"
+    text = "\n".join(c.source for c in nb.cells)
+    assert "{admonition} Solution" not in text
+    assert "exercise" in text.lower()
+
+
+@pytest.mark.notebook
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_student_version_runs_in_smoke_mode(path, tmp_path):
+    import nbformat
+    import papermill
+
+    src = tmp_path / f"student_{path.name}"
+    nbformat.write(_student(path), src)
+    papermill.execute_notebook(
+        str(src),
+        str(tmp_path / f"out_{path.name}"),
+        parameters={"MODE": "smoke"},
+        kernel_name="python3",
+        cwd=str(path.parent),
+        progress_bar=False,
+    )
