@@ -9,6 +9,8 @@ Small modules named after the concepts the book teaches:
 - :mod:`gantut.losses`     minimax, non-saturating, WGAN, hinge and least-squares losses
 - :mod:`gantut.train`      one training loop for every objective and constraint
 - :mod:`gantut.plot`       the book's figures
+- :mod:`gantut.digits`     8x8 digits: a small classifier for Frechet distances, image generator and critic
+- :mod:`gantut.checks`     checkers for the exercises, naming the usual mistakes
 - :mod:`gantut.utils`      seeding, device choice, thread set-up
 """
 

@@ -16,6 +16,7 @@ from torch import nn
 __all__ = [
     "REAL",
     "FAKE",
+    "EXACT",
     "CRITIC_CMAP",
     "samples",
     "critic_surface",

@@ -129,6 +129,7 @@ def train_gan(
     batch_size: int = 256,
     lr: float = 1e-4,
     betas: tuple[float, float] = (0.0, 0.9),
+    lr_decay: bool = False,
     latent_dim: int | None = None,
     evaluate: Callable[[nn.Module], dict[str, float]] | None = None,
     eval_every: int = 100,
@@ -150,6 +151,8 @@ def train_gan(
             ``"none"``. Spectral normalisation is a property of the critic (``mlp(...,
             spectral_norm=True)``), used with ``constraint="none"``.
         iterations: generator iterations; each has ``n_critic`` critic iterations.
+        lr_decay: decay both learning rates linearly from ``lr`` to 0 over ``iterations`` (as in
+            the paper's CIFAR-10 code; its toy code keeps ``lr`` constant).
         evaluate: ``evaluate(generator) -> {name: value}``, called without gradients every
             ``eval_every`` iterations and at the end, e.g. :func:`toy_evaluator`.
         checkpoint: a file path; saved every ``checkpoint_every`` iterations, at the end, and when
@@ -214,6 +217,9 @@ def train_gan(
     it = start
     try:
         for it in range(start, iterations):
+            if lr_decay:  # linear decay to 0, set from the iteration so that resuming is exact
+                for group in opt_c.param_groups + opt_g.param_groups:
+                    group["lr"] = lr * (1 - it / iterations)
             # --- critic: n_critic steps on fresh batches --------------------------------------
             for _ in range(n_critic):
                 real = sample_real(batch_size).to(device)

@@ -104,3 +104,29 @@ def test_mlp_has_no_batchnorm_and_the_toy_shape():
 def test_real_w1_floor_is_small_for_8gaussians():
     floor = real_w1_floor(TOY, n=500)
     assert 0.01 < floor < 0.2
+
+
+def test_lr_decay_goes_linearly_to_zero_and_is_off_by_default():
+
+    def spy(n, g=torch.Generator().manual_seed(0)):
+        return TOY.sample(n, generator=g)
+
+    G, C = small_pair()
+    opt_lrs = []
+    orig = torch.optim.Adam.step
+
+    def step(self, *a, **k):
+        opt_lrs.append(self.param_groups[0]["lr"])
+        return orig(self, *a, **k)
+
+    torch.optim.Adam.step = step
+    try:
+        train_gan(G, C, spy, iterations=4, n_critic=1, batch_size=8, lr=1e-3, lr_decay=True)
+        decayed = opt_lrs[:]
+        opt_lrs.clear()
+        train_gan(G, C, spy, iterations=4, n_critic=1, batch_size=8, lr=1e-3)
+    finally:
+        torch.optim.Adam.step = orig
+    # one critic and one generator step per iteration: lr * (1 - it / iterations), it = 0..3
+    assert decayed == pytest.approx([1e-3, 1e-3, 7.5e-4, 7.5e-4, 5e-4, 5e-4, 2.5e-4, 2.5e-4])
+    assert opt_lrs == pytest.approx([1e-3] * 8)
