@@ -14,7 +14,7 @@ export MKL_NUM_THREADS ?= 1
 export OPENBLAS_NUM_THREADS ?= 1
 export PYDEVD_DISABLE_FILE_VALIDATION = 1
 
-.PHONY: book test unit execute student bench browser clean
+.PHONY: book test unit execute student bench gpu browser clean
 
 $(STAMP): requirements.txt constraints.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -58,6 +58,17 @@ student: $(STAMP)
 # Benchmarks: writes bench/results.json and the book's performance table (book/performance.md).
 bench: $(STAMP)
 	$(BIN)/python bench/bench.py
+
+# On a machine with CUDA: the GPU tests, every notebook through nbval (default mode, DEVICE="auto"
+# picks CUDA) and through papermill in full mode, and the benchmarks. Results in _build/gpu/.
+gpu: $(STAMP)
+	mkdir -p _build/gpu
+	$(BIN)/python -c "import torch, sys; sys.exit(0 if torch.cuda.is_available() else 'make gpu needs CUDA')"
+	$(BIN)/python -m pytest tests/test_gpu.py --nbval-lax notebooks
+	for nb in notebooks/[0-9]*.ipynb; do \
+	  $(BIN)/papermill $$nb _build/gpu/$$(basename $$nb) -p MODE full -k python3 --cwd notebooks || exit 1; \
+	done
+	$(BIN)/python bench/bench.py --out _build/gpu/results.json --table _build/gpu/performance.md
 
 clean:
 	rm -rf _build
