@@ -18,6 +18,8 @@ import sys
 import tempfile
 import time
 
+import json
+
 import nbformat
 import papermill
 from nbclient import NotebookClient
@@ -56,12 +58,31 @@ def execute(path: pathlib.Path) -> tuple[float, float]:
     return default, smoke
 
 
+TIMES = ROOT / "bench" / "notebook_times.json"
+TABLE = ROOT / "book" / "runtimes_table.md"
+
+
+def record(name: str, default: float, smoke: float) -> None:
+    """Keep every notebook's latest measured times in bench/notebook_times.json and regenerate the
+    table that the instructor guide includes."""
+    times = json.loads(TIMES.read_text()) if TIMES.exists() else {}
+    times[name] = {"default_s": round(default, 1), "smoke_s": round(smoke, 1),
+                   "machine": f"{os.cpu_count()} CPUs, {platform.machine()}",
+                   "date": time.strftime("%Y-%m-%d")}
+    TIMES.write_text(json.dumps(times, indent=2, sort_keys=True) + "\n")
+    rows = ["| chapter notebook | default mode | smoke mode | measured on |", "|---|---|---|---|"]
+    for nb, t in sorted(times.items()):
+        rows.append(f"| `{nb}` | {t['default_s']:.0f} s | {t['smoke_s']:.0f} s | {t['machine']}, {t['date']} |")
+    TABLE.write_text("\n".join(rows) + "\n")
+
+
 def main(argv: list[str]) -> None:
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     os.environ.pop("MPLBACKEND", None)  # figures must be captured inline, not sent to Agg
     paths = [pathlib.Path(a) for a in argv] or sorted((ROOT / "notebooks").glob("[0-9][0-9]*.ipynb"))
     for path in paths:
         default, smoke = execute(path.resolve())
+        record(path.stem, default, smoke)
         print(f"{path.name}: default {default:.1f} s, smoke {smoke:.1f} s", flush=True)
 
 
