@@ -10,6 +10,7 @@ Small modules named after the concepts the book teaches:
 - :mod:`gantut.train`      one training loop for every objective and constraint
 - :mod:`gantut.plot`       the book's figures
 - :mod:`gantut.digits`     8x8 digits: a small classifier for Frechet distances, image generator and critic
+- :mod:`gantut.conditional` class-conditional WGAN-GP on digits (chapter 6)
 - :mod:`gantut.checks`     checkers for the exercises, naming the usual mistakes
 - :mod:`gantut.utils`      seeding, device choice, thread set-up
 """

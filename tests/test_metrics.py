@@ -181,3 +181,84 @@ def test_mode_coverage_needs_a_positive_std():
 
 def test_accepts_torch_tensors():
     assert wasserstein(torch.zeros(1, 2), torch.tensor([[3.0, 4.0]])) == pytest.approx(5.0)
+
+
+# --- precision and recall for distributions ------------------------------------------------
+from gantut.metrics import precision_recall  # noqa: E402
+
+
+def _clusters(n_per, centers, seed, std=0.3):
+    g = np.random.default_rng(seed)
+    return np.concatenate([c + std * g.normal(size=(n_per, len(c))) for c in centers])
+
+
+CENTERS = [np.array([10.0 * i, 0.0, 0.0]) for i in range(5)]
+
+
+def test_identical_sets_have_precision_and_recall_one():
+    x = rng.normal(size=(200, 4))
+    assert precision_recall(x, x) == (1.0, 1.0)
+
+
+def test_a_fake_set_far_away_has_precision_and_recall_zero():
+    x = rng.normal(size=(200, 4))
+    assert precision_recall(x, x + 50.0) == (0.0, 0.0)
+
+
+def test_fake_set_collapsed_onto_one_cluster_keeps_precision_and_loses_recall():
+    real = _clusters(100, CENTERS, seed=1)
+    collapsed = _clusters(500, CENTERS[:1], seed=2)
+    precision, recall = precision_recall(real, collapsed)
+    assert precision > 0.9
+    assert recall < 0.3  # about 1/5 of the real points lie near the one cluster kept
+
+
+def test_fake_set_of_noise_around_the_data_loses_precision_not_recall():
+    real = _clusters(100, CENTERS, seed=1)
+    fake = np.concatenate([_clusters(100, CENTERS, seed=3), rng.uniform(-20, 60, size=(500, 3))])
+    precision, recall = precision_recall(real, fake)
+    assert precision < 0.5 and recall > 0.9
+
+
+def test_two_samples_of_one_distribution_score_high_on_both():
+    precision, recall = precision_recall(_clusters(200, CENTERS, 1), _clusters(200, CENTERS, 2))
+    assert precision > 0.8 and recall > 0.8
+
+
+def test_swapping_the_sets_swaps_precision_and_recall():
+    a, b = _clusters(60, CENTERS, 1), _clusters(40, CENTERS[:3], 2)
+    p, r = precision_recall(a, b, k=2)
+    assert precision_recall(b, a, k=2) == (r, p)
+
+
+def test_precision_recall_with_k_one_by_hand():
+    # real points 0, 1, 3: k=1 radii 1, 1, 2, so the real manifold is [-1, 5];
+    # fake points 4 and 6: radii 2, 2, so the fake manifold is [2, 8]
+    real, fake = np.array([[0.0], [1.0], [3.0]]), np.array([[4.0], [6.0]])
+    precision, recall = precision_recall(real, fake, k=1)
+    assert precision == pytest.approx(0.5)  # 4 is inside [-1, 5], 6 is not
+    assert recall == pytest.approx(1 / 3)  # only 3 is inside [2, 8]
+
+
+def test_precision_recall_accepts_torch_and_large_sets_in_blocks():
+    x = torch.randn(2100, 2, generator=torch.Generator().manual_seed(0))
+    assert precision_recall(x, x) == (1.0, 1.0)
+
+
+@pytest.mark.parametrize("k", [0, -1, 2.5, True, "3"])
+def test_precision_recall_refuses_a_bad_k(k):
+    with pytest.raises(ValueError, match="positive integer"):
+        precision_recall(np.zeros((10, 2)), np.zeros((10, 2)), k=k)
+
+
+def test_precision_recall_needs_more_than_k_points_and_matching_dimensions():
+    with pytest.raises(ValueError, match="more than k = 3"):
+        precision_recall(np.zeros((3, 2)), np.zeros((10, 2)))
+    with pytest.raises(ValueError, match="fake_features has 2"):
+        precision_recall(np.zeros((10, 2)), np.zeros((2, 2)))
+    with pytest.raises(ValueError, match="different dimensions"):
+        precision_recall(np.zeros((10, 2)), np.zeros((10, 3)))
+    bad = np.zeros((10, 2))
+    bad[0, 0] = np.nan
+    with pytest.raises(ValueError, match="NaN or inf"):
+        precision_recall(bad, np.zeros((10, 2)))
