@@ -130,3 +130,31 @@ def test_lr_decay_goes_linearly_to_zero_and_is_off_by_default():
     # one critic and one generator step per iteration: lr * (1 - it / iterations), it = 0..3
     assert decayed == pytest.approx([1e-3, 1e-3, 7.5e-4, 7.5e-4, 5e-4, 5e-4, 2.5e-4, 2.5e-4])
     assert opt_lrs == pytest.approx([1e-3] * 8)
+
+
+def test_fused_adam_takes_the_same_steps_as_plain_adam():
+    from gantut.train import _adam
+
+    torch.manual_seed(0)
+    a = mlp(2, 1, width=8, depth=2)
+    b = mlp(2, 1, width=8, depth=2)
+    b.load_state_dict(a.state_dict())
+    opt_a, opt_b = _adam(a.parameters(), 1e-2, (0.5, 0.9)), torch.optim.Adam(b.parameters(), lr=1e-2, betas=(0.5, 0.9))
+    for _ in range(5):
+        x = torch.randn(16, 2)
+        for net, opt in ((a, opt_a), (b, opt_b)):
+            opt.zero_grad()
+            net(x).pow(2).mean().backward()
+            opt.step()
+    for p, q in zip(a.parameters(), b.parameters()):
+        assert torch.allclose(p, q, rtol=1e-5, atol=1e-6)
+
+
+def test_generator_step_leaves_the_critic_trainable_and_keeps_frozen_layers_frozen():
+    G, C = small_pair()
+    first = C[0].weight
+    first.requires_grad_(False)  # a layer the user froze on purpose
+    before = first.detach().clone()
+    train_gan(G, C, sampler(), iterations=2, n_critic=1, batch_size=8)
+    assert not first.requires_grad and torch.equal(first, before)
+    assert all(p.requires_grad for name, p in C.named_parameters() if name != "0.weight")
