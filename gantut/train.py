@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Callable
 
 import torch
@@ -121,7 +121,7 @@ def _save(path, generator, critic, opt_g, opt_c, iteration, history):
             "opt_g": opt_g.state_dict(),
             "opt_c": opt_c.state_dict(),
             "iteration": iteration,
-            "history": history,
+            "history": asdict(history),  # plain types, so torch.load(weights_only=True) reads it
             "rng": torch.get_rng_state(),
         },
         tmp,
@@ -191,12 +191,12 @@ def train_gan(
     critic_params = [p for p in critic.parameters() if p.requires_grad]
     history, start = History(), 0
     if resume and checkpoint and os.path.exists(checkpoint):
-        state = torch.load(checkpoint, weights_only=False)
+        state = torch.load(checkpoint, weights_only=True)
         generator.load_state_dict(state["generator"])
         critic.load_state_dict(state["critic"])
         opt_g.load_state_dict(state["opt_g"])
         opt_c.load_state_dict(state["opt_c"])
-        history, start = state["history"], state["iteration"]
+        history, start = History(**state["history"]), state["iteration"]
         torch.set_rng_state(state["rng"])
 
     def noise(n: int) -> torch.Tensor:
