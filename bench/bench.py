@@ -25,7 +25,7 @@ import torch
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from gantut import data, lipschitz, losses, metrics, train, utils  # noqa: E402
+from gantut import data, metrics, train, utils  # noqa: E402
 
 
 def timed(fn, repeat: int = 5, warmup: int = 2) -> float:
@@ -41,27 +41,10 @@ def timed(fn, repeat: int = 5, warmup: int = 2) -> float:
 
 
 # ------------------------------------------------------------------------------------------
-# 1. one WGAN-GP generator iteration at the original toy settings, against its GEMM floor
+# 1. one gantut.train generator iteration at the original toy settings, against its GEMM floor
 # ------------------------------------------------------------------------------------------
-def _iteration(G, C, opt_g, opt_c, real_fn, batch, n_critic, penalty: bool):
-    for _ in range(n_critic):
-        real = real_fn(batch)
-        with torch.no_grad():
-            fake = G(torch.randn(batch, 2))
-        loss = losses.critic_loss("wgan", C(real), C(fake))
-        if penalty:
-            loss = loss + 10 * lipschitz.gradient_penalty(C, real, fake)
-        opt_c.zero_grad(set_to_none=True)
-        loss.backward()
-        opt_c.step()
-    loss_g = losses.generator_loss("wgan", C(G(torch.randn(batch, 2))))
-    opt_g.zero_grad(set_to_none=True)
-    loss_g.backward()
-    opt_g.step()
-
-
-def _gemm_shapes(step) -> list[tuple[str, tuple]]:
-    """The matrix multiplications one call of ``step`` performs, read off the profiler."""
+def _gemm_shapes(step) -> list[tuple[int, int, int]]:
+    """The (m, k, n) shapes of the matrix products one call of ``step`` performs, from the profiler."""
     from torch.profiler import ProfilerActivity, profile
 
     with profile(activities=[ProfilerActivity.CPU], record_shapes=True) as prof:
@@ -69,28 +52,28 @@ def _gemm_shapes(step) -> list[tuple[str, tuple]]:
     shapes = []
     for ev in prof.events():
         if ev.name in ("aten::mm", "aten::addmm") and ev.input_shapes:
-            dims = [tuple(s) for s in ev.input_shapes if len(s) == 2]
-            if ev.name == "aten::addmm":
-                dims = dims[-2:]
-            if len(dims) == 2:
-                shapes.append((ev.name, (dims[0], dims[1])))
+            dims = [tuple(s) for s in ev.input_shapes if len(s) == 2][-2:]
+            if len(dims) == 2 and dims[0][1] == dims[1][0]:
+                shapes.append((dims[0][0], dims[0][1], dims[1][1]))
     return shapes
 
 
-def bench_training(width=512, depth=3, batch=256, n_critic=5) -> dict:
+def bench_training(width=512, depth=3, batch=256, n_critic=5, per_call=4) -> dict:
+    """Seconds per generator iteration of ``gantut.train.train_gan`` (WGAN-GP and plain WGAN), and
+    the bare-GEMM floor: the same matrix products, read off the profiler, timed alone."""
     utils.setup(0, "cpu")
     toy = data.toy("8gaussians")
     g = torch.Generator().manual_seed(0)
-    real_fn = lambda n: toy.sample(n, generator=g)  # noqa: E731
     G, C = train.mlp(2, 2, width, depth), train.mlp(2, 1, width, depth)
-    opt_g = torch.optim.Adam(G.parameters(), 1e-4, betas=(0.0, 0.9))
-    opt_c = torch.optim.Adam(C.parameters(), 1e-4, betas=(0.0, 0.9))
-    gp_step = lambda: _iteration(G, C, opt_g, opt_c, real_fn, batch, n_critic, True)  # noqa: E731
-    plain_step = lambda: _iteration(G, C, opt_g, opt_c, real_fn, batch, n_critic, False)  # noqa: E731
-    t_gp = timed(gp_step, repeat=15)
-    t_plain = timed(plain_step, repeat=15)
-    shapes = _gemm_shapes(gp_step)
-    mats = [(torch.randn(*a), torch.randn(*b)) for _, (a, b) in shapes]
+
+    def run(constraint: str, iterations: int = per_call):
+        train.train_gan(G, C, lambda n: toy.sample(n, generator=g), constraint=constraint,
+                        iterations=iterations, n_critic=n_critic, batch_size=batch)
+
+    t_gp = timed(lambda: run("gp"), repeat=7) / per_call
+    t_plain = timed(lambda: run("none"), repeat=7) / per_call
+    shapes = _gemm_shapes(lambda: run("gp", iterations=1))
+    mats = [(torch.randn(m, k), torch.randn(k, n)) for m, k, n in shapes]
 
     def gemms():
         for a, b in mats:
@@ -234,7 +217,7 @@ def write_table(results: dict, path: pathlib.Path) -> None:
         t = results["training"]
         s = t["settings"]
         lines += [
-            "## One WGAN-GP generator iteration at the original toy settings",
+            "## One `gantut.train` generator iteration at the original toy settings",
             "",
             f"Width {s['width']}, {s['depth']} hidden layers, batch {s['batch']}, n_critic {s['n_critic']}, "
             f"{s['threads']} thread(s).",
