@@ -241,8 +241,8 @@ def write_table(results: dict, path: pathlib.Path) -> None:
             f"W1 within 2x of the real-vs-real value ({q['floor_w1']:.3f} at n = 1000).",
             "",
             ("Reached after **{:.0f} s** of training.".format(reached) if reached is not None
-             else "Not reached within the run."),
-            f" Evaluation (exact W1 with POT every 100 iterations) took {100 * q['eval_fraction']:.1f}% "
+             else "Not reached within the run.")
+            + f" Evaluation (exact W1 with POT every 100 iterations) took {100 * q['eval_fraction']:.1f}% "
             "of the run's time.",
             "",
             "| iteration | training s | modes | high quality | exact W1 |",
