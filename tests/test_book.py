@@ -23,8 +23,14 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 def toc_pages() -> list[str]:
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
     pages = [toc["root"]]
+
+    def walk(entries):
+        for entry in entries:
+            pages.append(entry["file"])
+            walk(entry.get("sections", []))
+
     for part in toc.get("parts", []):
-        pages += [c["file"] for c in part["chapters"]]
+        walk(part["chapters"])
     return pages
 
 
@@ -50,8 +56,11 @@ def test_book_builds_with_warnings_as_errors_and_bundles_mathjax(site):
 
 @pytest.fixture(scope="module")
 def server(site):
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
-    handler.log_message = lambda *a, **k: None
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):  # keep the test output readable
+            pass
+
+    handler = functools.partial(Quiet, directory=str(site))
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{httpd.server_address[1]}"
@@ -88,8 +97,9 @@ def test_page_loads_cleanly_with_rendered_math_links_and_images(browser, server,
     page, errors = visit(browser, f"{server}/{doc}.html")
     try:
         # math: every Sphinx math element is typeset by the bundled MathJax (no network here)
-        page.wait_for_function("window.MathJax && MathJax.startup && MathJax.startup.promise", timeout=20000)
-        page.evaluate("MathJax.startup.promise")
+        if page.evaluate("document.querySelectorAll('.math').length"):  # MathJax loads only where needed
+            page.wait_for_function("window.MathJax && MathJax.startup && MathJax.startup.promise", timeout=20000)
+            page.evaluate("MathJax.startup.promise")
         untypeset = page.evaluate(
             "[...document.querySelectorAll('.math')].filter(e => !e.querySelector('mjx-container')).length"
         )
