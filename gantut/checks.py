@@ -30,9 +30,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from gantut import losses, metrics
+from gantut import divergences, losses, metrics
 
 __all__ = [
+    "check_optimal_discriminator",
     "check_gradient_penalty",
     "check_wgan_critic_loss",
     "check_wasserstein_1d",
@@ -662,3 +663,60 @@ def check_frechet_distance(fn: Callable) -> bool:
                            f"returned {got:.4g}")
         return "correct: the squared Frechet distance, with a matrix square root" + note
     return _verdict("frechet_distance", run)
+
+
+# --------------------------------------------------------------------------------------------
+# the optimal discriminator (chapter 1)
+# --------------------------------------------------------------------------------------------
+def check_optimal_discriminator(fn: Callable) -> bool:
+    r"""Check ``fn(p_r, p_g) -> D`` against :math:`D^* = p_r / (p_r + p_g)` on density values.
+
+    Cases: positive densities on a grid, and a grid where both densities vanish at some points (the
+    value there is arbitrary but must be a number in [0, 1]). Mistakes it names: the flipped ratio
+    :math:`p_g / (p_r + p_g)`; the density ratio :math:`p_r / p_g`; a logarithm of :math:`D^*`;
+    NaN from 0/0 where both densities are zero; values outside [0, 1]; a wrong shape.
+    """
+
+    def as_array(out: Any, n: int, case: str) -> np.ndarray:
+        if isinstance(out, torch.Tensor):
+            out = out.detach().cpu().numpy()
+        arr = np.asarray(out, dtype=float)
+        if arr.shape != (n,):
+            raise _Mistake(f"on {case} your function returned shape {arr.shape}; return one value "
+                           f"per grid point, shape ({n},)")
+        return arr
+
+    def run() -> str:
+        x = np.linspace(-4, 4, 81)
+        p_r = np.exp(-x**2 / 2) / math.sqrt(2 * math.pi)
+        p_g = np.exp(-(x - 1) ** 2 / 8) / math.sqrt(8 * math.pi)
+        d = as_array(_call(fn, (p_r, p_g), "two Gaussian densities"), len(x), "two Gaussian densities")
+        expected = divergences.optimal_discriminator(p_r, p_g)
+        if not np.allclose(d, expected, atol=1e-8):
+            if np.allclose(d, p_g / (p_r + p_g), atol=1e-8):
+                raise _Mistake("you return p_g / (p_r + p_g), the probability that a sample is "
+                               "*generated*; D* is the probability that it is real: p_r / (p_r + p_g)")
+            if np.allclose(d, p_r / p_g, rtol=1e-6):
+                raise _Mistake("you return the density ratio p_r / p_g; D* = p_r / (p_r + p_g) is a "
+                               "probability in [0, 1]")
+            if np.allclose(d, np.log(expected), atol=1e-8):
+                raise _Mistake("you return log D*; return D* itself")
+            if np.any(d < 0) or np.any(d > 1):
+                raise _Mistake("some values lie outside [0, 1]; a discriminator outputs probabilities")
+            worst = int(np.argmax(np.abs(d - expected)))
+            raise _Mistake(f"at x = {x[worst]:.2f} you return {d[worst]:.4g}, D* is "
+                           f"{expected[worst]:.4g}")
+        q_r = np.array([0.5, 0.5, 0.0, 0.0])
+        q_g = np.array([0.0, 0.5, 0.5, 0.0])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            d0 = as_array(_call(fn, (q_r, q_g), "probabilities with a zero in both"), 4,
+                          "probabilities with a zero in both")
+        if not np.all(np.isfinite(d0)):
+            raise _Mistake("where both densities are 0 you return NaN (0/0); the value there "
+                           "carries no weight in V, so return any number in [0, 1], e.g. 1/2")
+        if not np.allclose(d0[:3], [1.0, 0.5, 0.0]) or not 0 <= d0[3] <= 1:
+            raise _Mistake(f"on p_r = {q_r.tolist()}, p_g = {q_g.tolist()} you return "
+                           f"{d0.tolist()}; expected [1, 0.5, 0, anything in [0, 1]]")
+        return "correct: D* = p_r / (p_r + p_g), and a number in [0, 1] where both densities vanish"
+
+    return _verdict("optimal_discriminator", run)

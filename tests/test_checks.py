@@ -345,3 +345,42 @@ def test_frechet_distance_mistake_is_named(capsys, variant, named):
     ok, out = verdict(capsys, checks.check_frechet_distance, make_frechet(**variant))
     assert ok is False
     assert out.startswith("✗") and named in out
+
+
+# --- check_optimal_discriminator ------------------------------------------------------------
+def _d_star(p_r, p_g):
+    total = np.asarray(p_r) + np.asarray(p_g)
+    return np.divide(p_r, total, out=np.full_like(total, 0.5), where=total > 0)
+
+
+def test_optimal_discriminator_accepts_a_correct_answer_and_gantut(capsys):
+    from gantut.divergences import optimal_discriminator
+
+    assert checks.check_optimal_discriminator(_d_star)
+    assert checks.check_optimal_discriminator(optimal_discriminator)
+    assert "✓" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "wrong, phrase",
+    [
+        (lambda r, g: _d_star(g, r), "generated"),
+        (lambda r, g: np.asarray(r) / np.asarray(g), "density ratio"),
+        (lambda r, g: np.log(_d_star(r, g)), "log D*"),
+        (lambda r, g: np.asarray(r) / (np.asarray(r) + np.asarray(g)), "NaN"),
+        (lambda r, g: _d_star(r, g)[:-1], "shape"),
+    ],
+    ids=["flipped", "ratio", "log", "nan", "shape"],
+)
+def test_optimal_discriminator_names_each_mistake(wrong, phrase, capsys):
+    assert not checks.check_optimal_discriminator(wrong)
+    out = capsys.readouterr().out
+    assert out.startswith("✗") and phrase in out
+
+
+def test_optimal_discriminator_not_yet_implemented(capsys):
+    def stub(p_r, p_g):
+        raise NotImplementedError
+
+    assert not checks.check_optimal_discriminator(stub)
+    assert "not yet implemented" in capsys.readouterr().out
