@@ -115,7 +115,13 @@ def _check_size(n: int, m: int, max_memory_gb: float) -> None:
         )
 
 
-def _solve(x, y, p, a, b, max_memory_gb, return_plan):
+def _exact_ot(x, y, p, a, b, max_memory_gb) -> tuple[float, np.ndarray, dict]:
+    """Validate the input and solve exact OT with cost ``||x_i - y_j||^p``.
+
+    Returns ``(cost, plan, log)``: the optimal cost (W_p^p), the coupling and POT's log, which holds
+    the dual potentials ``u`` and ``v``. Refuses problems too big for memory and answers that did
+    not reach the optimum, rather than return a wrong number.
+    """
     _check_p(p)
     x, y = _pair(x, y)
     _check_size(len(x), len(y), max_memory_gb)
@@ -128,8 +134,7 @@ def _solve(x, y, p, a, b, max_memory_gb, return_plan):
             f"exact OT did not reach the optimum ({log.get('warning')}); the answer would be "
             "wrong. Subsample the points or use sliced_wasserstein"
         )
-    value = float(max(log["cost"], 0.0)) ** (1.0 / p)
-    return (value, plan) if return_plan else value
+    return float(max(log["cost"], 0.0)), plan, log
 
 
 # --------------------------------------------------------------------------------------------
@@ -169,7 +174,7 @@ def wasserstein(
     References:
         Villani (2009), *Optimal Transport: Old and New*; Flamary et al. (2021), POT, JMLR 22(78).
     """
-    return _solve(x, y, p, a, b, max_memory_gb, return_plan=False)
+    return _exact_ot(x, y, p, a, b, max_memory_gb)[0] ** (1.0 / p)
 
 
 def optimal_coupling(
@@ -186,7 +191,8 @@ def optimal_coupling(
     For uniform weights and ``n == m`` an optimal ``gamma`` can be taken to be a permutation matrix
     divided by ``n`` (Birkhoff-von Neumann), and the network simplex returns one.
     """
-    return _solve(x, y, p, a, b, max_memory_gb, return_plan=True)
+    cost, plan, _ = _exact_ot(x, y, p, a, b, max_memory_gb)
+    return cost ** (1.0 / p), plan
 
 
 # --------------------------------------------------------------------------------------------

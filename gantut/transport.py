@@ -25,12 +25,11 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import ot
 import torch
 from scipy.spatial.distance import cdist
 from torch import nn
 
-from gantut.metrics import MAX_EXACT_OT_GB, _check_size, _pair, _weights
+from gantut.metrics import MAX_EXACT_OT_GB, _exact_ot, _pair
 
 __all__ = ["kantorovich_potentials", "c_transform", "TransportCritic", "optimal_critic"]
 
@@ -57,14 +56,8 @@ def kantorovich_potentials(
     >>> round(w1, 12), round(float(0.5 * u.sum() + 0.5 * v.sum()), 12)
     (3.0, 3.0)
     """
-    x, y = _pair(x, y)
-    _check_size(len(x), len(y), max_memory_gb)
-    a, b = _weights(a, len(x), "a"), _weights(b, len(y), "b")
-    cost = ot.dist(x, y, metric="euclidean")  # W1: the plain Euclidean distance, not squared
-    plan, log = ot.emd(a, b, cost, numItermax=max(100_000, 50 * len(x) * len(y)), log=True)
-    if log.get("result_code") != 1:
-        raise ValueError(f"exact OT did not reach the optimum ({log.get('warning')}); subsample")
-    return float(log["cost"]), np.asarray(log["u"]), np.asarray(log["v"]), plan
+    w1, plan, log = _exact_ot(x, y, 1, a, b, max_memory_gb)
+    return w1, np.asarray(log["u"]), np.asarray(log["v"]), plan
 
 
 def c_transform(z: Any, y: Any, v: Any) -> np.ndarray:
