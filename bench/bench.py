@@ -59,36 +59,86 @@ def _gemm_shapes(step) -> list[tuple[int, int, int]]:
     return shapes
 
 
-def bench_training(width=512, depth=3, batch=256, n_critic=5, per_call=4) -> dict:
+def _toy_critic(width: int, depth: int, pytorch_relu: bool):
+    """``mlp(2, 1)``; with ``pytorch_relu`` its activations are swapped back to ``nn.ReLU`` (the
+    version before :mod:`gantut.activations`), to measure what the mask form gives."""
+    from torch import nn
+
+    critic = train.mlp(2, 1, width, depth)
+    if pytorch_relu:
+        critic = nn.Sequential(*[nn.ReLU() if isinstance(m, nn.ReLU) else m for m in critic])
+    return critic
+
+
+def bench_training(width=512, depth=3, batch=256, n_critic=5, per_call=3, rounds=9) -> dict:
     """Seconds per generator iteration of ``gantut.train.train_gan`` (WGAN-GP and plain WGAN), and
-    the bare-GEMM floor: the same matrix products, read off the profiler, timed alone."""
+    the bare-GEMM floor: the same matrix products, read off the profiler, timed alone.
+
+    The measurements are interleaved, one of each per round, and the ratio to the floor is the
+    median of the per-round ratios, so that a machine slowing down or speeding up during the run
+    moves both sides of each ratio. Two earlier versions of the loop run in the same rounds: without
+    scoring real and fake in one critic call, and also with PyTorch's ``nn.ReLU`` in the critic."""
     utils.setup(0, "cpu")
     toy = data.toy("8gaussians")
     g = torch.Generator().manual_seed(0)
-    G, C = train.mlp(2, 2, width, depth), train.mlp(2, 1, width, depth)
+    G = train.mlp(2, 2, width, depth)
+    critics = {
+        "current": _toy_critic(width, depth, pytorch_relu=False),
+        "separate_calls": _toy_critic(width, depth, pytorch_relu=False),
+        "separate_calls_pytorch_relu": _toy_critic(width, depth, pytorch_relu=True),
+    }
 
-    def run(constraint: str, iterations: int = per_call):
-        train.train_gan(G, C, lambda n: toy.sample(n, generator=g), constraint=constraint,
-                        iterations=iterations, n_critic=n_critic, batch_size=batch)
+    def run(variant: str = "current", constraint: str = "gp", iterations: int = per_call) -> float:
+        train._ONE_CRITIC_CALL = variant == "current"
+        try:
+            t0 = time.perf_counter()
+            train.train_gan(G, critics[variant], lambda n: toy.sample(n, generator=g),
+                            constraint=constraint, iterations=iterations, n_critic=n_critic, batch_size=batch)
+            return (time.perf_counter() - t0) / iterations
+        finally:
+            train._ONE_CRITIC_CALL = True
 
-    t_gp = timed(lambda: run("gp"), repeat=7) / per_call
-    t_plain = timed(lambda: run("none"), repeat=7) / per_call
-    shapes = _gemm_shapes(lambda: run("gp", iterations=1))
+    shapes = _gemm_shapes(lambda: run(iterations=1))
     mats = [(torch.randn(m, k), torch.randn(k, n)) for m, k, n in shapes]
 
-    def gemms():
+    def gemms() -> float:
+        t0 = time.perf_counter()
         for a, b in mats:
             torch.mm(a, b)
+        return time.perf_counter() - t0
 
-    t_floor = timed(gemms, repeat=15)
+    measures = {"gp": lambda: run(), "plain": lambda: run(constraint="none"), "floor": gemms}
+    measures.update({v: (lambda v=v: run(v)) for v in critics if v != "current"})
+    for fn in measures.values():  # warm up
+        fn()
+    times: dict[str, list[float]] = {k: [] for k in measures}
+    for _ in range(rounds):
+        for k, fn in measures.items():
+            times[k].append(fn())
+    med = {k: float(np.median(v)) for k, v in times.items()}
+
+    def ratio(a: str, b: str) -> float:
+        return float(np.median(np.array(times[a]) / np.array(times[b])))
+
     return {
-        "settings": dict(width=width, depth=depth, batch=batch, n_critic=n_critic, threads=torch.get_num_threads()),
-        "wgan_gp_s_per_iter": t_gp,
-        "wgan_plain_s_per_iter": t_plain,
-        "penalty_cost_ratio": t_gp / t_plain,
-        "gemm_floor_s_per_iter": t_floor,
+        "settings": dict(width=width, depth=depth, batch=batch, n_critic=n_critic,
+                         threads=torch.get_num_threads(), rounds=rounds, iterations_per_round=per_call),
+        "wgan_gp_s_per_iter": med["gp"],
+        "wgan_plain_s_per_iter": med["plain"],
+        "penalty_cost_ratio": ratio("gp", "plain"),
+        "gemm_floor_s_per_iter": med["floor"],
         "n_gemms_per_iter": len(shapes),
-        "ratio_to_gemm_floor": t_gp / t_floor,
+        "ratio_to_gemm_floor": ratio("gp", "floor"),
+        "ratio_to_gemm_floor_rounds": [a / b for a, b in zip(times["gp"], times["floor"])],
+        "earlier_versions_s_per_iter": {
+            "separate real and fake critic calls": med["separate_calls"],
+            "... and PyTorch's nn.ReLU in the critic": med["separate_calls_pytorch_relu"],
+        },
+        "speedup_vs_earlier": {
+            "one critic call on [real; fake]": ratio("separate_calls", "gp"),
+            "mask-form ReLU (gantut.activations)": ratio("separate_calls_pytorch_relu", "separate_calls"),
+            "both": ratio("separate_calls_pytorch_relu", "gp"),
+        },
     }
 
 

@@ -7,6 +7,7 @@ Small modules named after the concepts the book teaches:
                            Frechet distance
 - :mod:`gantut.lipschitz`  gradient penalty, weight clipping, spectral norms, gradient norms
 - :mod:`gantut.losses`     minimax, non-saturating, WGAN, hinge and least-squares losses
+- :mod:`gantut.activations` ReLU and LeakyReLU whose second derivative autograd knows is zero
 - :mod:`gantut.train`      one training loop for every objective and constraint
 - :mod:`gantut.plot`       the book's figures
 - :mod:`gantut.digits`     8x8 digits: a small classifier for Frechet distances, image generator and critic
