@@ -18,16 +18,17 @@ def test_same_values_and_gradients_as_pytorch(ours, theirs):
     assert torch.equal(g_ours, g_theirs)
 
 
-def with_pytorch_activations(critic: nn.Sequential) -> nn.Sequential:
-    swap = {ReLU: lambda m: nn.ReLU(), LeakyReLU: lambda m: nn.LeakyReLU(m.negative_slope)}
+def with_mask_forms(critic: nn.Sequential) -> nn.Sequential:
+    """The same critic (shared layers) with PyTorch's ReLU / LeakyReLU swapped for the mask forms."""
+    swap = {nn.ReLU: lambda m: ReLU(), nn.LeakyReLU: lambda m: LeakyReLU(m.negative_slope)}
     return nn.Sequential(*[swap[type(m)](m) if type(m) in swap else m for m in critic])
 
 
 @pytest.mark.parametrize("activation", [nn.ReLU, nn.LeakyReLU])
 def test_gradient_penalty_gradients_are_unchanged(activation):
     torch.manual_seed(0)
-    ours = mlp(2, 1, width=32, activation=activation)
-    theirs = with_pytorch_activations(ours)
+    theirs = mlp(2, 1, width=32, activation=activation)
+    ours = with_mask_forms(theirs)
     real, fake = torch.randn(16, 2), torch.randn(16, 2)
     grads = []
     for critic in (ours, theirs):
@@ -66,14 +67,16 @@ def test_the_penalty_does_only_the_matrix_products_it_needs():
     # n(2w^2 + 3w), its derivative in the weights n(4w^2 + 5w); 2 flops per multiply-add.
     n, w = 16, 32
     critic = mlp(2, 1, width=w)
-    assert penalty_flops(critic, n) == 2 * n * (8 * w * w + 11 * w)
+    assert penalty_flops(with_mask_forms(critic), n) == 2 * n * (8 * w * w + 11 * w)
     # PyTorch's nn.ReLU also sends its zero second derivative back through every layer
-    assert penalty_flops(with_pytorch_activations(critic), n) > 2 * n * (8 * w * w + 11 * w)
+    assert penalty_flops(critic, n) > 2 * n * (8 * w * w + 11 * w)
 
 
-def test_mlp_uses_the_mask_forms_and_they_still_count_as_relus():
-    critic = mlp(2, 1, width=8, activation=nn.LeakyReLU)
-    acts = [m for m in critic if isinstance(m, nn.LeakyReLU)]
+def test_mlp_uses_the_mask_forms_from_width_256_and_they_still_count_as_relus():
+    wide = mlp(2, 1, width=256, activation=nn.LeakyReLU)
+    acts = [m for m in wide if isinstance(m, nn.LeakyReLU)]
     assert len(acts) == 3 and all(type(m) is LeakyReLU for m in acts)
+    narrow = mlp(2, 1, width=128)  # below, the Python-level activation costs more than it saves
+    assert [type(m) for m in narrow if isinstance(m, nn.ReLU)] == [nn.ReLU] * 3
     assert isinstance(ReLU(), nn.ReLU)
     assert piecewise_linear(nn.Tanh) is nn.Tanh

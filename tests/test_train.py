@@ -176,33 +176,3 @@ def test_resume_gives_the_same_trajectory_as_an_uninterrupted_run(tmp_path):
     assert resumed.critic_loss == whole.critic_loss
     assert resumed.generator_loss == whole.generator_loss
 
-
-def run_with_one_critic_call(flag: bool, critic_factory, monkeypatch):
-    import gantut.train as train_module
-
-    monkeypatch.setattr(train_module, "_ONE_CRITIC_CALL", flag)
-    torch.manual_seed(0)
-    G, C = mlp(2, 2, width=16, depth=2), critic_factory()
-    h = train_gan(G, C, sampler(), iterations=3, n_critic=2, batch_size=16, seed=1)
-    return h, torch.cat([p.detach().flatten() for p in C.parameters()])
-
-
-def test_scoring_real_and_fake_in_one_call_is_the_same_training(monkeypatch):
-    def factory():
-        return mlp(2, 1, width=16, depth=2)
-
-    h1, c1 = run_with_one_critic_call(True, factory, monkeypatch)
-    h2, c2 = run_with_one_critic_call(False, factory, monkeypatch)
-    assert torch.allclose(c1, c2, atol=1e-5)
-    assert h1.critic_loss == pytest.approx(h2.critic_loss, abs=1e-5)
-
-
-def test_a_batchnorm_critic_still_scores_real_and_fake_separately(monkeypatch):
-    # BatchNorm mixes the batch's statistics, so one call on [real; fake] would change the training
-    def factory():
-        return nn.Sequential(nn.Linear(2, 16), nn.BatchNorm1d(16), nn.ReLU(), nn.Linear(16, 1))
-
-    h1, c1 = run_with_one_critic_call(True, factory, monkeypatch)
-    h2, c2 = run_with_one_critic_call(False, factory, monkeypatch)
-    assert torch.equal(c1, c2)
-    assert h1.critic_loss == h2.critic_loss
