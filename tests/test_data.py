@@ -57,3 +57,14 @@ def test_digits_are_scaled_to_minus_one_one():
     assert images.shape == (1797, 1, 8, 8) and labels.shape == (1797,)
     assert images.min() == -1 and images.max() == 1
     assert set(labels.tolist()) == set(range(10))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2**31 - 2])
+@pytest.mark.parametrize("n", [1, 256])
+def test_swiss_roll_draws_exactly_what_scikit_learn_draws(seed, n):
+    from sklearn.datasets import make_swiss_roll
+
+    from gantut.data import _swiss_roll
+
+    pts, _ = make_swiss_roll(n, noise=0.25, random_state=seed)
+    assert torch.equal(_swiss_roll(n, seed), torch.from_numpy(pts[:, [0, 2]] / 7.5).float())
