@@ -11,12 +11,14 @@ PyTorch's own ``nn.ReLU`` and ``nn.LeakyReLU`` do not tell autograd so: the back
 backward returns an explicit tensor of zeros for the forward input, and autograd then multiplies
 those zeros back through every layer. For the book's 3-hidden-layer critic, 6 of the penalty's 21
 matrix products (4 of them the large width x width ones) multiply zeros, about an eighth of a
-WGAN-GP iteration. The classes here compute the same function and the same first and second
-derivatives, but as :math:`x \cdot m(x)` with :math:`m` a constant tensor, so nothing flows back
-through the mask.
+WGAN-GP iteration at width 512. The classes here compute the same function and the same first and
+second derivatives (bit for bit: the zeros they skip only ever added exact zeros), but their
+backward reads the input as a constant, so nothing flows back through the mask.
 
-:func:`gantut.train.mlp` builds its hidden layers with these classes when asked for ``nn.ReLU`` or
-``nn.LeakyReLU``. They subclass the PyTorch modules, so ``isinstance(layer, nn.ReLU)`` still holds.
+The price is an autograd function written in Python, a few microseconds a call: in small networks
+that costs more than the skipped products save. :func:`gantut.train.mlp` therefore uses these
+classes for ``nn.ReLU`` and ``nn.LeakyReLU`` from width 256 on (``MASK_FORM_MIN_WIDTH``). They
+subclass the PyTorch modules, so ``isinstance(layer, nn.ReLU)`` still holds.
 """
 
 from __future__ import annotations
