@@ -276,8 +276,9 @@ def write_table(results: dict, path: pathlib.Path) -> None:
                 "derivatives with the mask held constant (bit for bit, tested, and the penalty's flops are "
                 "tested against the formula), so the floor above counts only the products the iteration "
                 "needs. Its activation is a Python-level autograd function, which costs more than it saves "
-                "in small networks: `gantut.train.mlp` uses it from width 256 on (7% faster at 256, 1% slower "
-                "at 128, 8-13% slower at the book's CPU widths 64-128, in interleaved A/B runs while developing).",
+                "in small networks: `gantut.train.mlp` uses it from width 512 on (in interleaved A/B runs while "
+                "developing: 10-15% faster at width 512, from 1% slower to 7% faster at 256 depending on the "
+                "batch, 8-13% slower at the book's CPU widths 64-128).",
                 "",
                 "Kept from before: fused Adam, the critic frozen in the generator step, no generator graph "
                 "during critic steps, one thread, denormals flushed. Measured while working on the loop "

@@ -17,7 +17,7 @@ backward reads the input as a constant, so nothing flows back through the mask.
 
 The price is an autograd function written in Python, a few microseconds a call: in small networks
 that costs more than the skipped products save. :func:`gantut.train.mlp` therefore uses these
-classes for ``nn.ReLU`` and ``nn.LeakyReLU`` from width 256 on (``MASK_FORM_MIN_WIDTH``). They
+classes for ``nn.ReLU`` and ``nn.LeakyReLU`` from width 512 on (``MASK_FORM_MIN_WIDTH``). They
 subclass the PyTorch modules, so ``isinstance(layer, nn.ReLU)`` still holds.
 """
 

@@ -32,9 +32,10 @@ CONSTRAINTS = ("none", "gp", "lp", "clip", "r1")
 
 # From this width on, mlp builds ReLU / LeakyReLU in their mask forms (gantut.activations): the
 # matrix products a gradient penalty no longer does on zeros outweigh the cost of an activation
-# written in Python (measured with make bench: 7% faster at width 256, 13% at 512; 1% slower at
-# 128, 8-13% slower at the book's CPU widths of 64-128).
-MASK_FORM_MIN_WIDTH = 256
+# written in Python. Measured in interleaved A/B runs of WGAN-GP training on 1 CPU thread: 10-15%
+# faster at width 512 (batch 64 or 256); from 1% slower to 7% faster at 256 depending on the batch;
+# 1% slower at 128 and 8-13% slower at the book's CPU widths of 64-128.
+MASK_FORM_MIN_WIDTH = 512
 
 
 def mlp(
@@ -55,7 +56,7 @@ def mlp(
     There is deliberately no BatchNorm option: it couples the samples of a batch, which the
     per-sample gradient penalty assumes are independent.
 
-    From width :data:`MASK_FORM_MIN_WIDTH` (256) on, ``nn.ReLU`` and ``nn.LeakyReLU`` are built as
+    From width :data:`MASK_FORM_MIN_WIDTH` (512) on, ``nn.ReLU`` and ``nn.LeakyReLU`` are built as
     their :mod:`gantut.activations` mask forms: the same function and derivatives (bit for bit),
     without the matrix products on zeros that PyTorch's versions add to every gradient penalty.
     """
