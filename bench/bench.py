@@ -288,7 +288,7 @@ def write_table(results: dict, path: pathlib.Path) -> None:
                 "vanilla GAN then covered all 8 modes at the end and its mode-dropping assertions failed, so "
                 "it waits until those claims hold across seeds rather than on one trajectory; drawing the "
                 "real and generated batches of all n_critic steps at once (no measurable gain); an in-place "
-                "activation (about 1%, within the noise); two threads (ratio 1.15 instead of 1.11-1.13); a "
+                "activation (about 1%, within the noise); two threads (a higher ratio to the floor, 1.15); a "
                 "larger malloc threshold (no gain).",
                 "",
             ]

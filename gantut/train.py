@@ -32,9 +32,7 @@ CONSTRAINTS = ("none", "gp", "lp", "clip", "r1")
 
 # From this width on, mlp builds ReLU / LeakyReLU in their mask forms (gantut.activations): the
 # matrix products a gradient penalty no longer does on zeros outweigh the cost of an activation
-# written in Python. Measured in interleaved A/B runs of WGAN-GP training on 1 CPU thread: 10-15%
-# faster at width 512 (batch 64 or 256); from 1% slower to 7% faster at 256 depending on the batch;
-# 1% slower at 128 and 8-13% slower at the book's CPU widths of 64-128.
+# written in Python (the measurements are on the book's performance page).
 MASK_FORM_MIN_WIDTH = 512
 
 

@@ -175,4 +175,3 @@ def test_resume_gives_the_same_trajectory_as_an_uninterrupted_run(tmp_path):
     resumed = train_gan(G2, C2, sample, iterations=6, batch_size=16, checkpoint=path, resume=True)
     assert resumed.critic_loss == whole.critic_loss
     assert resumed.generator_loss == whole.generator_loss
-
