@@ -155,14 +155,16 @@ def _train_classifier(width: int, feature_dim: int, seed: int, steps: int) -> Di
         model = DigitsClassifier(width, feature_dim)
     opt = torch.optim.Adam(model.parameters(), lr=2e-3, weight_decay=1e-4)
     x, y = data.train_images, data.train_labels
-    for _ in range(steps):
-        idx = torch.randint(len(x), (128,), generator=g)
-        # per-pixel Gaussian jitter makes the features less brittle to the pixel noise of generated images
-        batch = (x[idx] + 0.1 * torch.randn(x[idx].shape, generator=g)).clamp(-1, 1)
-        loss = nn.functional.cross_entropy(model(batch), y[idx])
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
+    # the first call may come from features() or accuracy(), which run under torch.no_grad()
+    with torch.enable_grad():
+        for _ in range(steps):
+            idx = torch.randint(len(x), (128,), generator=g)
+            # per-pixel Gaussian jitter makes the features less brittle to the pixel noise of generated images
+            batch = (x[idx] + 0.1 * torch.randn(x[idx].shape, generator=g)).clamp(-1, 1)
+            loss = nn.functional.cross_entropy(model(batch), y[idx])
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
     model.eval()
     for p in model.parameters():
         p.requires_grad_(False)

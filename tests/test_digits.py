@@ -96,3 +96,11 @@ def test_evaluator_works_as_a_train_gan_callback():
 def test_sampler_repeats_with_its_seed():
     s = D.split().train_images
     assert torch.equal(D.sampler(s, seed=3)(10), D.sampler(s, seed=3)(10))
+
+
+def test_the_classifier_trains_even_when_first_needed_under_no_grad():
+    # features() runs under torch.no_grad(); a fresh process whose first call is features() must still
+    # train the classifier (the cache hid this whenever another test had built it first)
+    D.classifier.cache_clear()
+    f = D.features(D.split().test_images[:3])
+    assert f.shape == (3, 32) and not D.classifier().training
