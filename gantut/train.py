@@ -25,7 +25,7 @@ from gantut.losses import KINDS, critic_loss, generator_loss
 
 __all__ = [
     "mlp", "History", "DivergedError", "train_gan", "toy_evaluator", "real_w1_floor", "CONSTRAINTS",
-    "MASK_FORM_MIN_WIDTH",
+    "MASK_FORM_MIN_WIDTH", "critic_scores",
 ]
 
 CONSTRAINTS = ("none", "gp", "lp", "clip", "r1")
@@ -125,6 +125,34 @@ def _adam(params, lr: float, betas: tuple[float, float]) -> torch.optim.Adam:
         except (RuntimeError, TypeError, ValueError):
             pass  # an older PyTorch, or a device without the fused kernel
     return torch.optim.Adam(params, lr=lr, betas=betas)
+
+
+def _batch_coupled(critic: nn.Module) -> bool:
+    """Whether a score may depend on the other samples in the call, or a call changes the critic:
+    BatchNorm (batch statistics), parametrizations such as spectral norm (a power-iteration step
+    per call), or forward hooks, which could do either."""
+    for m in critic.modules():
+        if isinstance(m, nn.modules.batchnorm._BatchNorm) or getattr(m, "parametrizations", None):
+            return True
+        if m._forward_pre_hooks or m._forward_hooks:
+            return True
+    return False
+
+
+def critic_scores(critic: nn.Module, real: torch.Tensor, fake: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    r"""The critic's scores :math:`f(x_i)` on a real and a generated batch.
+
+    When each score depends only on its own sample, one call on the two batches stacked is the same
+    function as two calls, and half as many (twice as large) matrix products, which run faster.
+    The values agree to rounding (the order of floating-point sums inside a product can change
+    with its size), not bit for bit. A critic with BatchNorm, spectral norm or forward hooks gets
+    two calls, exactly as written in the paper's algorithm, since there one call would not be the
+    same function.
+    """
+    if real.shape[1:] != fake.shape[1:] or _batch_coupled(critic):
+        return critic(real), critic(fake)
+    scores = critic(torch.cat([real, fake]))
+    return scores[: len(real)], scores[len(real):]
 
 
 def _save(path, generator, critic, opt_g, opt_c, iteration, history):
@@ -255,7 +283,7 @@ def train_gan(
                 real = sample_real(batch_size).to(device)
                 with torch.no_grad():  # no generator graph during critic steps
                     fake = generator(noise(batch_size))
-                real_scores, fake_scores = critic(real), critic(fake)
+                real_scores, fake_scores = critic_scores(critic, real, fake)  # f(x), f(G(z))
                 gp = penalty(real, fake)
                 loss_c = critic_loss(objective, real_scores, fake_scores) + penalty_weight * gp
                 opt_c.zero_grad(set_to_none=True)
