@@ -18,7 +18,9 @@ backward reads the input as a constant, so nothing flows back through the mask.
 The price is an autograd function written in Python, a few microseconds a call: in small networks
 that costs more than the skipped products save. :func:`gantut.train.mlp` therefore uses these
 classes for ``nn.ReLU`` and ``nn.LeakyReLU`` from width 512 on (``MASK_FORM_MIN_WIDTH``). They
-subclass the PyTorch modules, so ``isinstance(layer, nn.ReLU)`` still holds.
+subclass the PyTorch modules, so ``isinstance(layer, nn.ReLU)`` still holds, and honour
+``inplace=True`` as they do (``mlp`` uses it: the layer before is always a Linear or LayerNorm,
+whose backward does not need its output).
 """
 
 from __future__ import annotations
@@ -30,41 +32,47 @@ __all__ = ["ReLU", "LeakyReLU", "piecewise_linear"]
 
 
 class _LeakyReLUFunction(torch.autograd.Function):
-    """Forward and backward as PyTorch computes them; the backward reads the input as a constant."""
+    r"""Forward and backward as PyTorch computes them; the backward reads the mask as a constant.
+
+    With ``inplace`` (and a slope >= 0) the input is overwritten by the output and the backward reads
+    the mask off the output instead: :math:`\sigma(x) > 0` exactly where :math:`x > 0`, so the
+    gradients are the same, and one tensor the size of the layer is neither written nor kept."""
 
     @staticmethod
-    def forward(ctx, x: torch.Tensor, negative_slope: float) -> torch.Tensor:
-        ctx.save_for_backward(x)
+    def forward(ctx, x: torch.Tensor, negative_slope: float, inplace: bool) -> torch.Tensor:
         ctx.negative_slope = negative_slope
+        ctx.is_result = inplace and negative_slope >= 0
+        if ctx.is_result:
+            y = torch.nn.functional.leaky_relu_(x, negative_slope)
+            ctx.mark_dirty(y)
+            ctx.save_for_backward(y)
+            return y
+        ctx.save_for_backward(x)
         return torch.nn.functional.leaky_relu(x, negative_slope)
 
     @staticmethod
     def backward(ctx, grad: torch.Tensor):
-        (x,) = ctx.saved_tensors
-        # x.detach(): the slope m(x) is piecewise constant, so no gradient flows back through it
-        mask_times_grad = torch.ops.aten.leaky_relu_backward(grad, x.detach(), ctx.negative_slope, False)
-        return mask_times_grad, None
+        (saved,) = ctx.saved_tensors
+        # .detach(): the slope m(x) is piecewise constant, so no gradient flows back through it
+        mask_times_grad = torch.ops.aten.leaky_relu_backward(
+            grad, saved.detach(), ctx.negative_slope, ctx.is_result
+        )
+        return mask_times_grad, None, None
 
 
 class ReLU(nn.ReLU):
     r""":math:`\max(x, 0)`, whose backward treats the indicator :math:`[x > 0]` as a constant."""
 
-    def __init__(self, inplace: bool = False):
-        super().__init__(inplace=False)  # the backward needs the input
-
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return _LeakyReLUFunction.apply(x, 0.0)
+        return _LeakyReLUFunction.apply(x, 0.0, self.inplace)
 
 
 class LeakyReLU(nn.LeakyReLU):
     r""":math:`x` for :math:`x > 0` and :math:`a x` otherwise (:math:`a` = ``negative_slope``), whose
     backward treats the slope :math:`m(x) \in \{1, a\}` as a constant."""
 
-    def __init__(self, negative_slope: float = 0.01, inplace: bool = False):
-        super().__init__(negative_slope=negative_slope, inplace=False)
-
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return _LeakyReLUFunction.apply(x, self.negative_slope)
+        return _LeakyReLUFunction.apply(x, self.negative_slope, self.inplace)
 
 
 def piecewise_linear(activation: type[nn.Module]) -> type[nn.Module]:

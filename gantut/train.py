@@ -14,6 +14,7 @@ import math
 import os
 import time
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from typing import Callable
 
 import torch
@@ -58,8 +59,10 @@ def mlp(
     their :mod:`gantut.activations` mask forms: the same function and derivatives (bit for bit),
     without the matrix products on zeros that PyTorch's versions add to every gradient penalty.
     """
-    if width >= MASK_FORM_MIN_WIDTH:
-        activation = piecewise_linear(activation)
+    make_activation: Callable[[], nn.Module] = activation
+    if width >= MASK_FORM_MIN_WIDTH and piecewise_linear(activation) is not activation:
+        # in place: each activation follows a Linear or LayerNorm, whose backward never reads its output
+        make_activation = partial(piecewise_linear(activation), inplace=True)
     layers: list[nn.Module] = []
     dims = [in_dim] + [width] * depth
     for d_in, d_out in zip(dims[:-1], dims[1:]):
@@ -67,7 +70,7 @@ def mlp(
         layers.append(nn.utils.parametrizations.spectral_norm(lin) if spectral_norm else lin)
         if layer_norm:
             layers.append(nn.LayerNorm(d_out))
-        layers.append(activation())
+        layers.append(make_activation())
     last = nn.Linear(dims[-1], out_dim)
     layers.append(nn.utils.parametrizations.spectral_norm(last) if spectral_norm else last)
     if out_activation is not None:

@@ -18,17 +18,36 @@ def test_same_values_and_gradients_as_pytorch(ours, theirs):
     assert torch.equal(g_ours, g_theirs)
 
 
-def with_mask_forms(critic: nn.Sequential) -> nn.Sequential:
+@pytest.mark.parametrize("ours, theirs, overwrites", [
+    (ReLU(inplace=True), nn.ReLU(), True),
+    (LeakyReLU(0.2, inplace=True), nn.LeakyReLU(0.2), True),
+    (LeakyReLU(-0.5, inplace=True), nn.LeakyReLU(-0.5), False),
+])
+def test_in_place_forms_overwrite_their_input_and_keep_the_gradients(ours, theirs, overwrites):
+    x = torch.randn(64, 8, requires_grad=True)
+    h = x * 1.0  # a non-leaf, as the output of a Linear is
+    y = ours(h)
+    assert torch.equal(y, theirs(x))
+    # a slope >= 0 keeps the sign, so the output carries the mask and the input is overwritten;
+    # a negative slope flips it, and then the activation quietly works out of place
+    assert (y.data_ptr() == h.data_ptr()) == overwrites
+    (g_ours,) = torch.autograd.grad(y.pow(2).sum(), x)
+    (g_theirs,) = torch.autograd.grad(theirs(x).pow(2).sum(), x)
+    assert torch.equal(g_ours, g_theirs)
+
+
+def with_mask_forms(critic: nn.Sequential, inplace: bool = False) -> nn.Sequential:
     """The same critic (shared layers) with PyTorch's ReLU / LeakyReLU swapped for the mask forms."""
-    swap = {nn.ReLU: lambda m: ReLU(), nn.LeakyReLU: lambda m: LeakyReLU(m.negative_slope)}
+    swap = {nn.ReLU: lambda m: ReLU(inplace), nn.LeakyReLU: lambda m: LeakyReLU(m.negative_slope, inplace)}
     return nn.Sequential(*[swap[type(m)](m) if type(m) in swap else m for m in critic])
 
 
+@pytest.mark.parametrize("inplace", [False, True])
 @pytest.mark.parametrize("activation", [nn.ReLU, nn.LeakyReLU])
-def test_gradient_penalty_gradients_are_unchanged(activation):
+def test_gradient_penalty_gradients_are_unchanged(activation, inplace):
     torch.manual_seed(0)
     theirs = mlp(2, 1, width=32, activation=activation)
-    ours = with_mask_forms(theirs)
+    ours = with_mask_forms(theirs, inplace)
     real, fake = torch.randn(16, 2), torch.randn(16, 2)
     grads = []
     for critic in (ours, theirs):
@@ -68,6 +87,7 @@ def test_the_penalty_does_only_the_matrix_products_it_needs():
     n, w = 16, 32
     critic = mlp(2, 1, width=w)
     assert penalty_flops(with_mask_forms(critic), n) == 2 * n * (8 * w * w + 11 * w)
+    assert penalty_flops(with_mask_forms(critic, inplace=True), n) == 2 * n * (8 * w * w + 11 * w)
     # PyTorch's nn.ReLU also sends its zero second derivative back through every layer
     assert penalty_flops(critic, n) > 2 * n * (8 * w * w + 11 * w)
 
@@ -75,7 +95,7 @@ def test_the_penalty_does_only_the_matrix_products_it_needs():
 def test_mlp_uses_the_mask_forms_from_width_512_and_they_still_count_as_relus():
     wide = mlp(2, 1, width=512, activation=nn.LeakyReLU)
     acts = [m for m in wide if isinstance(m, nn.LeakyReLU)]
-    assert len(acts) == 3 and all(type(m) is LeakyReLU for m in acts)
+    assert len(acts) == 3 and all(type(m) is LeakyReLU and m.inplace for m in acts)
     narrow = mlp(2, 1, width=256)  # below, the Python-level activation costs about what it saves
     assert [type(m) for m in narrow if isinstance(m, nn.ReLU)] == [nn.ReLU] * 3
     assert isinstance(ReLU(), nn.ReLU)
