@@ -8,13 +8,15 @@ predictable choice on a CPU.
 
 from __future__ import annotations
 
+import ctypes
 import os
 import random
+import sys
 
 import numpy as np
 import torch
 
-__all__ = ["configure_threads", "choose_device", "seed_everything", "setup"]
+__all__ = ["configure_threads", "tune_malloc", "choose_device", "seed_everything", "setup"]
 
 
 def configure_threads(n: int | None = None) -> int:
@@ -33,6 +35,35 @@ def configure_threads(n: int | None = None) -> int:
         torch.set_num_threads(n)
     torch.set_flush_denormal(True)
     return n
+
+
+# glibc's mallopt parameters (malloc.h)
+_M_TRIM_THRESHOLD, _M_TOP_PAD, _M_MMAP_THRESHOLD = -1, -2, -3
+
+
+def tune_malloc(keep_mb: int = 64) -> bool:
+    """Let glibc's allocator keep up to ``keep_mb`` MB of freed memory instead of handing it back.
+
+    A training step frees and re-allocates many tensors of about a megabyte. By default glibc
+    returns the top of its heap to the operating system whenever more than a few megabytes there
+    are free, and the next step then touches fresh pages: here about 800 page faults per WGAN-GP
+    iteration at the toy settings, and 1-2% of its time (A/B runs on the performance page).
+    Allocations of 32 MB and more are still served straight from the operating system, as glibc
+    does by default once it has adapted, so large arrays (optimal-transport cost matrices, say) are
+    returned as soon as they are freed.
+
+    Only on Linux with glibc; elsewhere it does nothing. Returns whether it applied the setting.
+    """
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):  # musl and other C libraries have no mallopt
+        return False
+    mb = 1 << 20
+    return all(mallopt(param, value) == 1 for param, value in (
+        (_M_MMAP_THRESHOLD, 32 * mb), (_M_TRIM_THRESHOLD, keep_mb * mb), (_M_TOP_PAD, 16 * mb)))
 
 
 def choose_device(device: str = "auto") -> torch.device:
@@ -57,7 +88,8 @@ def seed_everything(seed: int) -> torch.Generator:
 
 
 def setup(seed: int = 0, device: str = "auto", threads: int | None = None) -> torch.device:
-    """The one call at the top of every chapter: threads, seeds, and the device to use."""
+    """The one call at the top of every chapter: threads, the allocator, seeds, and the device to use."""
     configure_threads(threads)
+    tune_malloc()
     seed_everything(seed)
     return choose_device(device)
