@@ -70,14 +70,15 @@ def _toy_critic(width: int, depth: int, pytorch_relu: bool):
     return critic
 
 
-def bench_training(width=512, depth=3, batch=256, n_critic=5, per_call=3, rounds=9) -> dict:
+def bench_training(width=512, depth=3, batch=256, n_critic=5, per_call=3, rounds=15) -> dict:
     """Seconds per generator iteration of ``gantut.train.train_gan`` (WGAN-GP and plain WGAN), and
     the bare-GEMM floor: the same matrix products, read off the profiler, timed alone.
 
     The measurements are interleaved, one of each per round, and the ratio to the floor is the
     median of the per-round ratios, so that a machine slowing down or speeding up during the run
-    moves both sides of each ratio. The loop as it was before the mask-form activations runs in the
-    same rounds (the critic with PyTorch's ``nn.ReLU``)."""
+    moves both sides of each ratio. Two earlier versions of the loop run in the same rounds: the
+    critic with PyTorch's ``nn.ReLU`` (before :mod:`gantut.activations`), and real and fake scored
+    in two critic calls (before :func:`gantut.train.critic_scores`)."""
     utils.setup(0, "cpu")
     toy = data.toy("8gaussians")
     g = torch.Generator().manual_seed(0)
@@ -90,17 +91,26 @@ def bench_training(width=512, depth=3, batch=256, n_critic=5, per_call=3, rounds
                         constraint=constraint, iterations=iterations, n_critic=n_critic, batch_size=batch)
         return (time.perf_counter() - t0) / iterations
 
+    def run_two_calls() -> float:
+        one_call = train.critic_scores
+        train.critic_scores = lambda critic, real, fake: (critic(real), critic(fake))
+        try:
+            return run()
+        finally:
+            train.critic_scores = one_call
+
     shapes = _gemm_shapes(lambda: run(iterations=1))
     mats = [(torch.randn(m, k), torch.randn(k, n)) for m, k, n in shapes]
 
-    def gemms() -> float:
+    def gemms() -> float:  # as many iterations' worth as a loop measurement, so both sample as long
         t0 = time.perf_counter()
-        for a, b in mats:
-            torch.mm(a, b)
-        return time.perf_counter() - t0
+        for _ in range(per_call):
+            for a, b in mats:
+                torch.mm(a, b)
+        return (time.perf_counter() - t0) / per_call
 
     measures = {"gp": run, "plain": lambda: run(constraint="none"), "floor": gemms,
-                "gp_pytorch_relu": lambda: run("pytorch_relu")}
+                "gp_pytorch_relu": lambda: run("pytorch_relu"), "gp_two_calls": run_two_calls}
     for fn in measures.values():  # warm up
         fn()
     times: dict[str, list[float]] = {k: [] for k in measures}
@@ -127,6 +137,8 @@ def bench_training(width=512, depth=3, batch=256, n_critic=5, per_call=3, rounds
         "ratio_to_gemm_floor_best": min(times["gp"]) / min(times["floor"]),
         "pytorch_relu_s_per_iter": med["gp_pytorch_relu"],
         "mask_relu_speedup": ratio("gp_pytorch_relu", "gp"),
+        "two_calls_s_per_iter": med["gp_two_calls"],
+        "one_call_speedup": ratio("gp_two_calls", "gp"),
     }
 
 
@@ -267,7 +279,10 @@ def write_table(results: dict, path: pathlib.Path) -> None:
                 f"Per-round ratios to the floor: {min(rounds):.2f} to {max(rounds):.2f}; fastest loop round over "
                 f"fastest floor round: {t['ratio_to_gemm_floor_best']:.2f}. The same loop with "
                 f"PyTorch's `nn.ReLU` in the critic, timed in the same rounds: {t['pytorch_relu_s_per_iter']:.3f} s "
-                f"per iteration; the mask form (`gantut.activations`) is {t['mask_relu_speedup']:.2f}x faster.",
+                f"per iteration; the mask form (`gantut.activations`) is {t['mask_relu_speedup']:.2f}x faster."
+                + (f" Scoring real and fake in two critic calls instead of one (`gantut.train.critic_scores`), "
+                   f"same rounds: {t['two_calls_s_per_iter']:.3f} s per iteration; one call is "
+                   f"{t['one_call_speedup']:.2f}x faster." if "one_call_speedup" in t else ""),
                 "",
                 "Why: the penalty differentiates the critic's input gradient once more. PyTorch's ReLU "
                 "backward returns an explicit tensor of zeros as the derivative of its mask, and autograd "
@@ -280,16 +295,27 @@ def write_table(results: dict, path: pathlib.Path) -> None:
                 "developing: 10-15% faster at width 512, from 1% slower to 7% faster at 256 depending on the "
                 "batch, 8-13% slower at the book's CPU widths 64-128).",
                 "",
+                "One critic call on the stacked real and fake batches is the same function when each score "
+                "depends only on its own sample (no BatchNorm; spectral norm and forward hooks also keep two "
+                "calls), with half as many, twice as large matrix products. On this CPU that is about neutral "
+                "(the two-call comparison above; in A/B runs at the book's CPU settings between -1% and +2%); it halves the "
+                "critic's calls, which should count where kernel launches dominate, as for these tiny networks "
+                "on a GPU (not yet measured). It changes the order of "
+                "floating-point sums, so chaotic runs end differently: chapter 1's claims were rewritten "
+                "to hold across seeds (rates and distances) rather than on one trajectory's mode count. The "
+                "interpolates of the penalty stay a separate call: their input gradient would otherwise run "
+                "its backward pass over all three batches. The mask forms in `mlp` also work in place (the "
+                "layer before is always a Linear or LayerNorm, whose backward does not read its output): "
+                "about 1% faster (median of 11 interleaved A/B rounds while developing). And `gantut.utils.setup` "
+                "lets glibc keep up to 64 MB of freed memory (`tune_malloc`): by default it handed the top of its "
+                "heap back after each step and faulted it in again, about 800 page faults per iteration; "
+                "alternating processes with and without it while developing, 1-4% faster (3 pairs).",
+                "",
                 "Kept from before: fused Adam, the critic frozen in the generator step, no generator graph "
                 "during critic steps, one thread, denormals flushed. Measured while working on the loop "
-                "(interleaved A/B runs, not repeated by `make bench`) and not kept: scoring real and "
-                "fake in one critic call on their concatenation (2.9% faster here, 3.8-5.2% at the book's CPU "
-                "settings) changes the order of floating-point sums, which moves chaotic runs: chapter 1's "
-                "vanilla GAN then covered all 8 modes at the end and its mode-dropping assertions failed, so "
-                "it waits until those claims hold across seeds rather than on one trajectory; drawing the "
-                "real and generated batches of all n_critic steps at once (no measurable gain); an in-place "
-                "activation (about 1%, within the noise); two threads (a higher ratio to the floor, 1.15); a "
-                "larger malloc threshold (no gain).",
+                "(interleaved A/B runs, not repeated by `make bench`) and not kept: drawing the "
+                "real and generated batches of all n_critic steps at once (no measurable gain); two threads "
+                "(a higher ratio to the floor, 1.15).",
                 "",
             ]
     if "quality" in results:
