@@ -47,7 +47,7 @@ def tune_malloc(keep_mb: int = 64) -> bool:
     A training step frees and re-allocates many tensors of about a megabyte. By default glibc
     returns the top of its heap to the operating system whenever more than a few megabytes there
     are free, and the next step then touches fresh pages: here about 800 page faults per WGAN-GP
-    iteration at the toy settings, and 1-2% of its time (A/B runs on the performance page).
+    iteration at the toy settings, and 1-4% of its time (A/B runs on the performance page).
     Allocations of 32 MB and more are still served straight from the operating system, as glibc
     does by default once it has adapted, so large arrays (optimal-transport cost matrices, say) are
     returned as soon as they are freed.
