@@ -60,9 +60,10 @@ def mlp(
     without the matrix products on zeros that PyTorch's versions add to every gradient penalty.
     """
     make_activation: Callable[[], nn.Module] = activation
-    if width >= MASK_FORM_MIN_WIDTH and piecewise_linear(activation) is not activation:
+    mask_form = piecewise_linear(activation)
+    if width >= MASK_FORM_MIN_WIDTH and mask_form is not activation:
         # in place: each activation follows a Linear or LayerNorm, whose backward never reads its output
-        make_activation = partial(piecewise_linear(activation), inplace=True)
+        make_activation = partial(mask_form, inplace=True)
     layers: list[nn.Module] = []
     dims = [in_dim] + [width] * depth
     for d_in, d_out in zip(dims[:-1], dims[1:]):

@@ -210,3 +210,22 @@ def test_critic_scores_calls_a_batch_coupled_critic_twice(kind):
     # and one call on the stacked batch differs, so the test can tell the two apart
     both = stacked(torch.cat([real, fake]))
     assert not torch.equal(both[32:], f)
+
+
+def test_train_gan_with_one_critic_call_trains_as_with_two(monkeypatch):
+    import gantut.train as train_module
+
+    def run():
+        G, C = small_pair(width=16)
+        h = train_gan(G, C, sampler(), iterations=3, n_critic=2, batch_size=16, seed=1)
+        return h, torch.cat([p.detach().flatten() for p in C.parameters()])
+
+    calls = []
+    one_call = train_module.critic_scores
+    monkeypatch.setattr(train_module, "critic_scores", lambda *a: calls.append(1) or one_call(*a))
+    h1, c1 = run()
+    assert len(calls) == 3 * 2  # every critic step scores through critic_scores
+    monkeypatch.setattr(train_module, "critic_scores", lambda critic, real, fake: (critic(real), critic(fake)))
+    h2, c2 = run()
+    assert torch.allclose(c1, c2, atol=1e-5)
+    assert h1.critic_loss == pytest.approx(h2.critic_loss, abs=1e-5)
