@@ -26,7 +26,7 @@ import torch
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from gantut import data, metrics, train, utils  # noqa: E402
+from gantut import data, metrics, networks, train, utils  # noqa: E402
 
 
 def timed(fn, repeat: int = 5, warmup: int = 2) -> float:
@@ -62,12 +62,7 @@ def _gemm_shapes(step) -> list[tuple[int, int, int]]:
 def _toy_critic(width: int, depth: int, pytorch_relu: bool):
     """``mlp(2, 1)``; with ``pytorch_relu`` its activations are swapped back to ``nn.ReLU`` (the
     loop before :mod:`gantut.activations`), to measure what the mask form gives."""
-    from torch import nn
-
-    critic = train.mlp(2, 1, width, depth)
-    if pytorch_relu:
-        critic = nn.Sequential(*[nn.ReLU() if isinstance(m, nn.ReLU) else m for m in critic])
-    return critic
+    return networks.mlp(2, 1, width, depth, mask_form=not pytorch_relu)
 
 
 def bench_training(width=512, depth=3, batch=256, n_critic=5, per_call=3, rounds=15) -> dict:
@@ -82,18 +77,18 @@ def bench_training(width=512, depth=3, batch=256, n_critic=5, per_call=3, rounds
     utils.setup(0, "cpu")
     toy = data.toy("8gaussians")
     g = torch.Generator().manual_seed(0)
-    G = train.mlp(2, 2, width, depth)
+    G = networks.mlp(2, 2, width, depth)
     critics = {"current": _toy_critic(width, depth, False), "pytorch_relu": _toy_critic(width, depth, True)}
 
-    def run(critic: str = "current", constraint: str = "gp", iterations: int = per_call) -> float:
+    def run(critic: str = "current", penalty: str | None = "gp", iterations: int = per_call) -> float:
         t0 = time.perf_counter()
         train.train_gan(G, critics[critic], lambda n: toy.sample(n, generator=g),
-                        constraint=constraint, iterations=iterations, n_critic=n_critic, batch_size=batch)
+                        penalty=penalty, iterations=iterations, n_critic=n_critic, batch_size=batch)
         return (time.perf_counter() - t0) / iterations
 
     def run_two_calls() -> float:
         one_call = train.critic_scores
-        train.critic_scores = lambda critic, real, fake: (critic(real), critic(fake))
+        train.critic_scores = lambda critic, real, fake, labels=None: (critic(real), critic(fake))
         try:
             return run()
         finally:
@@ -109,7 +104,7 @@ def bench_training(width=512, depth=3, batch=256, n_critic=5, per_call=3, rounds
                 torch.mm(a, b)
         return (time.perf_counter() - t0) / per_call
 
-    measures = {"gp": run, "plain": lambda: run(constraint="none"), "floor": gemms,
+    measures = {"gp": run, "plain": lambda: run(penalty=None), "floor": gemms,
                 "gp_pytorch_relu": lambda: run("pytorch_relu"), "gp_two_calls": run_two_calls}
     for fn in measures.values():  # warm up
         fn()
@@ -154,17 +149,17 @@ def bench_time_to_quality(iterations=2000, eval_every=100, n=1000, seed=0) -> di
     utils.setup(seed, "cpu")
     toy = data.toy("8gaussians")
     g = torch.Generator().manual_seed(seed)
-    G = train.mlp(2, 2, width=128, activation=nn.LeakyReLU)
-    C = train.mlp(2, 1, width=64, activation=nn.LeakyReLU)
+    G = networks.mlp(2, 2, width=128, activation=nn.LeakyReLU)
+    C = networks.mlp(2, 1, width=64, activation=nn.LeakyReLU)
     floor = train.real_w1_floor(toy, n=n)
     evaluate = train.toy_evaluator(toy, n=n)
     curve: list[dict] = []
     t0 = time.perf_counter()
     spent_in_eval = [0.0]
 
-    def timed_evaluate(generator):
+    def timed_evaluate(generator, iteration):
         start = time.perf_counter()
-        out = evaluate(generator)
+        out = evaluate(generator, iteration)
         curve.append({"train_s": start - t0 - spent_in_eval[0], **out})
         spent_in_eval[0] += time.perf_counter() - start
         return out
@@ -291,7 +286,7 @@ def write_table(results: dict, path: pathlib.Path) -> None:
                 "derivatives with the mask held constant (bit for bit, tested, and the penalty's flops are "
                 "tested against the formula), so the floor above counts only the products the iteration "
                 "needs. Its activation is a Python-level autograd function, which costs more than it saves "
-                "in small networks: `gantut.train.mlp` uses it from width 512 on (in interleaved A/B runs while "
+                "in small networks: `gantut.networks.mlp` uses it from width 512 on (in interleaved A/B runs while "
                 "developing: 10-15% faster at width 512, from 1% slower to 7% faster at 256 depending on the "
                 "batch, 8-13% slower at the book's CPU widths 64-128).",
                 "",

@@ -16,11 +16,12 @@ second derivatives (bit for bit: the zeros they skip only ever added exact zeros
 backward reads the input as a constant, so nothing flows back through the mask.
 
 The price is an autograd function written in Python, a few microseconds a call: in small networks
-that costs more than the skipped products save. :func:`gantut.train.mlp` therefore uses these
+that costs more than the skipped products save. :func:`gantut.networks.mlp` therefore uses these
 classes for ``nn.ReLU`` and ``nn.LeakyReLU`` from width 512 on (``MASK_FORM_MIN_WIDTH``). They
 subclass the PyTorch modules, so ``isinstance(layer, nn.ReLU)`` still holds, and honour
 ``inplace=True`` as they do (``mlp`` uses it: the layer before is always a Linear or LayerNorm,
-whose backward does not need its output).
+whose backward does not need its output). They print as the plain layer (``ReLU()``), since they
+compute the same function: a printed network reads as the network the book describes.
 """
 
 from __future__ import annotations
@@ -66,6 +67,9 @@ class ReLU(nn.ReLU):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return _LeakyReLUFunction.apply(x, 0.0, self.inplace)
 
+    def extra_repr(self) -> str:
+        return ""  # prints as ``ReLU()``: the same function as the network the text describes
+
 
 class LeakyReLU(nn.LeakyReLU):
     r""":math:`x` for :math:`x > 0` and :math:`a x` otherwise (:math:`a` = ``negative_slope``), whose
@@ -73,6 +77,9 @@ class LeakyReLU(nn.LeakyReLU):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return _LeakyReLUFunction.apply(x, self.negative_slope, self.inplace)
+
+    def extra_repr(self) -> str:
+        return f"negative_slope={self.negative_slope}"  # as LeakyReLU prints, without the speed detail
 
 
 def piecewise_linear(activation: type[nn.Module]) -> type[nn.Module]:

@@ -8,8 +8,8 @@ that a generator can visibly succeed or fail. Chapters 5 and 6 use this module:
 - :func:`classifier` trains, reproducibly and in a second or two, a :class:`DigitsClassifier` whose
   penultimate layer gives the features :math:`\phi(x)` of a Frechet distance (an "FID for
   digits", Heusel et al., 2017), :func:`features` evaluates them on a batch;
-- :func:`generator` and :func:`critic` build the two networks for
-  :func:`gantut.train.train_gan`; :func:`sampler` gives its ``sample_real``;
+- :func:`sampler` gives :func:`gantut.train.train_gan` its ``sample_real`` (the networks are
+  :func:`gantut.networks.image_generator` and :func:`gantut.networks.image_critic`);
 - :func:`frechet_evaluator` is an ``evaluate`` callback for ``train_gan``, and
   :func:`real_fd_floor` the distance a perfect generator would score at the same sample size.
 
@@ -19,7 +19,6 @@ returns it.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Callable
@@ -30,7 +29,6 @@ from torch import nn
 
 from gantut.data import digits
 from gantut.metrics import frechet_distance
-from gantut.train import mlp
 
 __all__ = [
     "IMAGE_SHAPE",
@@ -41,8 +39,6 @@ __all__ = [
     "features",
     "accuracy",
     "confidence",
-    "generator",
-    "critic",
     "sampler",
     "frechet_evaluator",
     "real_fd_floor",
@@ -100,14 +96,25 @@ def split(held_out: float = 0.3, seed: int = 0) -> Split:
     return Split(images[tr], labels[tr], images[te], labels[te])
 
 
-def sampler(images: torch.Tensor, seed: int = 0) -> Callable[[int], torch.Tensor]:
+def sampler(images: torch.Tensor, labels: torch.Tensor | None = None,
+            seed: int = 0) -> Callable[[int], torch.Tensor | tuple[torch.Tensor, torch.Tensor]]:
     """``sample_real(n)`` for :func:`gantut.train.train_gan`: ``n`` images drawn uniformly with
     replacement from ``images`` (the empirical distribution :math:`\\hat p_r`), from a seeded
-    stream so that runs repeat."""
+    stream so that runs repeat. With ``labels``, it returns ``(images, labels)`` pairs: the
+    real data of a conditional model.
+
+    >>> s = split()
+    >>> x, y = sampler(s.train_images, s.train_labels, seed=0)(4)
+    >>> tuple(x.shape), tuple(y.shape)
+    ((4, 1, 8, 8), (4,))
+    """
+    if labels is not None and len(labels) != len(images):
+        raise ValueError(f"{len(images)} images but {len(labels)} labels; pass one label per image")
     g = torch.Generator().manual_seed(seed)
 
-    def sample_real(n: int) -> torch.Tensor:
-        return images[torch.randint(len(images), (n,), generator=g)]
+    def sample_real(n: int):
+        idx = torch.randint(len(images), (n,), generator=g)
+        return images[idx] if labels is None else (images[idx], labels[idx])
 
     return sample_real
 
@@ -221,48 +228,6 @@ def _as_images(x: torch.Tensor) -> torch.Tensor:
 
 
 # --------------------------------------------------------------------------------------------
-# the two networks of an image WGAN-GP
-# --------------------------------------------------------------------------------------------
-def generator(
-    latent_dim: int = 32, width: int = 256, depth: int = 2, shape: tuple[int, ...] = IMAGE_SHAPE
-) -> nn.Sequential:
-    r"""An MLP generator :math:`G: \mathbb{R}^{d_z} \to [-1, 1]^{1 \times 8 \times 8}`.
-
-    .. math::  G(z) = \tanh(\mathrm{MLP}(z)) \text{ reshaped to } 1 \times 8 \times 8,
-               \quad z \sim \mathcal{N}(0, I_{d_z})
-
-    with ``depth`` hidden ReLU layers of ``width`` units. ``tanh`` matches the [-1, 1] range of the
-    data. Its first layer is an ``nn.Linear`` with ``latent_dim`` inputs, from which
-    :func:`gantut.train.train_gan` reads the latent dimension. ``shape`` sets the image shape
-    (``(1, 28, 28)`` for MNIST).
-
-    >>> generator()(torch.randn(5, 32)).shape
-    torch.Size([5, 1, 8, 8])
-    """
-    return nn.Sequential(
-        mlp(latent_dim, math.prod(shape), width=width, depth=depth, out_activation=nn.Tanh()),
-        nn.Unflatten(1, tuple(shape)),
-    )
-
-
-def critic(
-    width: int = 256, depth: int = 2, layer_norm: bool = False, shape: tuple[int, ...] = IMAGE_SHAPE
-) -> nn.Sequential:
-    r"""An MLP critic :math:`f: \mathbb{R}^{1 \times 8 \times 8} \to \mathbb{R}`, one raw score per
-    image (no sigmoid), on the flattened pixels (64 for the digits; ``shape`` sets another size).
-
-    There is no BatchNorm: the gradient penalty
-    :math:`\mathbb{E}[(\lVert \nabla_{\hat x} f(\hat x) \rVert - 1)^2]` is a sum of per-sample
-    terms, and BatchNorm would make :math:`f(\hat x_i)` depend on the other samples of the batch
-    (Gulrajani et al., 2017, section 4). ``layer_norm=True`` normalises each sample on its own
-    (Ba et al., 2016), the substitute the paper recommends.
-    """
-    return nn.Sequential(
-        nn.Flatten(), mlp(math.prod(shape), 1, width=width, depth=depth, layer_norm=layer_norm)
-    )
-
-
-# --------------------------------------------------------------------------------------------
 # evaluation: a Frechet distance on the classifier's features
 # --------------------------------------------------------------------------------------------
 def frechet_evaluator(
@@ -272,7 +237,7 @@ def frechet_evaluator(
     seed: int = 1234,
     model: DigitsClassifier | None = None,
 ) -> Callable[[nn.Module], dict[str, float]]:
-    r"""An ``evaluate(generator) -> dict`` callback for :func:`gantut.train.train_gan`.
+    r"""An ``evaluate(generator, iteration=None) -> dict`` callback for :func:`gantut.train.train_gan`.
 
     It generates ``n`` images from a fixed batch of noise and returns
 
@@ -291,7 +256,7 @@ def frechet_evaluator(
     ref_features = features(reference, model)
     z = torch.randn(n, latent_dim, generator=torch.Generator().manual_seed(seed))
 
-    def evaluate(gen: nn.Module) -> dict[str, float]:
+    def evaluate(gen: nn.Module, iteration: int | None = None) -> dict[str, float]:
         fake = gen(z.to(next(gen.parameters()).device)).cpu()
         cls, prob = confidence(fake, model)
         return {

@@ -42,8 +42,11 @@ every penalty weight.) Gradient descent on both losses follows the vector field
                           -\frac{\partial \mathcal{L}_f}{\partial \psi}\Big)
                     = \big(-g'(\psi\theta)\,\psi,\; -c'(\psi\theta)\,\theta - R'(\psi)\big),
 
-whose only rest point for these objectives is the equilibrium :math:`(\theta, \psi) = (0, 0)`
-(for the gradient penalty there is none: see :func:`vector_field`).
+whose only rest point for these objectives is the equilibrium :math:`(\theta, \psi) = (0, 0)`.
+For the gradient penalty that point sits on the kink of :math:`\lvert\psi\rvert`, where
+:math:`R'` jumps from :math:`+2\lambda` to :math:`-2\lambda`: the field vanishes there only by
+the convention :math:`\operatorname{sign} 0 = 0`, pushes :math:`\psi` away from 0 on both sides,
+and has no Jacobian (see :func:`vector_field` and :func:`jacobian`).
 
 Reference: L. Mescheder, A. Geiger, S. Nowozin, *Which Training Methods for GANs do actually
 Converge?*, ICML 2018.
@@ -208,8 +211,22 @@ def jacobian(
 
 
 def distance_to_equilibrium(path: np.ndarray) -> np.ndarray:
-    r"""Euclidean distance :math:`\sqrt{\theta_k^2 + \psi_k^2}` of each point of a trajectory to
-    the equilibrium :math:`(0, 0)`."""
+    r"""Euclidean distance of each point of a trajectory to the equilibrium :math:`(0, 0)`,
+
+    .. math::
+
+        d_k = \sqrt{\theta_k^2 + \psi_k^2} .
+
+    Args:
+        path: a ``[steps + 1, 2]`` array of :math:`(\theta_k, \psi_k)`, as :func:`trajectory`
+            returns.
+
+    Returns:
+        a ``float64`` array ``[steps + 1]``.
+
+    >>> distance_to_equilibrium([[3.0, 4.0], [0.0, 0.0]]).tolist()
+    [5.0, 0.0]
+    """
     path = np.asarray(path, dtype=float)
     if path.ndim != 2 or path.shape[1] != 2:
         raise ValueError(f"expected a trajectory [steps + 1, 2], got shape {path.shape}")

@@ -227,8 +227,14 @@ def gan_value(D: Callable[[np.ndarray], np.ndarray] | Any, p_r: Any, p_g: Any, x
 
 
 def gaussian_pdf(x: Any, mean: float = 0.0, std: float = 1.0) -> np.ndarray:
-    r"""The normal density :math:`\mathcal{N}(x; \mu, s^2) = e^{-(x-\mu)^2 / 2s^2} / (s\sqrt{2\pi})`
-    at the points ``x``.
+    r"""The normal density with mean :math:`\mu` = ``mean`` and standard deviation :math:`s` =
+    ``std`` at the points ``x``,
+
+    .. math::
+
+        \mathcal{N}(x; \mu, s^2) = \frac{1}{s\sqrt{2\pi}} \, e^{-(x - \mu)^2 / (2 s^2)} .
+
+    At the mean of the standard normal it is :math:`1/\sqrt{2\pi} = 0.398942\ldots`:
 
     >>> round(float(gaussian_pdf(0.0)), 6)
     0.398942

@@ -62,8 +62,29 @@ def gradient_penalty(
     gradient is built with ``create_graph=True`` so that the penalty is differentiable in the
     critic's parameters. Multiply by :math:`\lambda` (10 in the paper) yourself.
 
+    Args:
+        critic: a module returning one score per sample (``[n]`` or ``[n, 1]``).
+        real, fake: batches of the same shape ``[n, ...]``.
+        center: the target norm :math:`c`.
+        one_sided: penalise only norms above ``center``.
+        generator: a ``torch.Generator`` for :math:`\epsilon` (default: the global one).
+
     Returns:
         a scalar tensor.
+
+    A linear critic :math:`f(x) = w^\top x` with :math:`w = (3, 4)` has gradient norm 5
+    everywhere, so the penalty is :math:`(5 - 1)^2 = 16` whatever :math:`\epsilon`:
+
+    >>> critic = nn.Linear(2, 1)  # set its weight to w = (3, 4) and its bias to 0:
+    >>> nn.utils.vector_to_parameters(torch.tensor([3.0, 4.0, 0.0]), critic.parameters())
+    >>> real, fake = torch.zeros(8, 2), torch.ones(8, 2)
+    >>> gradient_penalty(critic, real, fake, generator=torch.Generator().manual_seed(0)).item()
+    16.0
+
+    References:
+        Gulrajani, Ahmed, Arjovsky, Dumoulin and Courville (2017), *Improved Training of
+        Wasserstein GANs*, NeurIPS 30; Petzka, Fischer and Lukovnikov (2018), *On the
+        regularization of Wasserstein GANs*, ICLR.
     """
     if real.shape != fake.shape:
         raise ValueError(
@@ -82,8 +103,26 @@ def gradient_penalty(
 
 
 def r1_penalty(critic: nn.Module, real: torch.Tensor) -> torch.Tensor:
-    r"""The R1 penalty (Mescheder et al., 2018): :math:`\mathbb{E}_{x \sim p_r}
-    \lVert \nabla_x f(x) \rVert^2`, on real data only. Multiply by :math:`\gamma / 2` yourself."""
+    r"""The R1 penalty (Mescheder et al., 2018), on real data only:
+
+    .. math::
+
+        R_1 = \mathbb{E}_{x \sim p_r} \lVert \nabla_x f(x) \rVert_2^2 .
+
+    Multiply by :math:`\gamma / 2` yourself. Returns a scalar tensor, differentiable in the
+    critic's parameters.
+
+    A linear critic with :math:`w = (3, 4)` has :math:`\lVert \nabla f \rVert^2 = 25` everywhere:
+
+    >>> critic = nn.Linear(2, 1)  # set its weight to w = (3, 4) and its bias to 0:
+    >>> nn.utils.vector_to_parameters(torch.tensor([3.0, 4.0, 0.0]), critic.parameters())
+    >>> r1_penalty(critic, torch.zeros(8, 2)).item()
+    25.0
+
+    References:
+        Mescheder, Geiger and Nowozin (2018), *Which Training Methods for GANs do actually
+        Converge?*, ICML.
+    """
     x = real.detach().requires_grad_(True)
     return _grad_norms(critic, x, create_graph=True).pow(2).mean()
 
@@ -95,6 +134,19 @@ def clip_weights_(module: nn.Module, c: float) -> None:
     Clipping bounds the Lipschitz constant only crudely (by a product of norms that depends on c
     and the widths), and it is not a gradient penalty: it restricts the *weights*, not the
     gradient of the function. Call it after the optimizer step.
+
+    .. math::
+
+        \theta \leftarrow \min(\max(\theta, -c), c) \quad \text{for every parameter entry } \theta
+
+    >>> layer = nn.Linear(2, 1)
+    >>> nn.utils.vector_to_parameters(torch.tensor([3.0, -0.5, -2.0]), layer.parameters())
+    >>> clip_weights_(layer, 1.0)
+    >>> layer.weight.tolist(), layer.bias.tolist()
+    ([[1.0, -0.5]], [-1.0])
+
+    References:
+        Arjovsky, Chintala and Bottou (2017), *Wasserstein Generative Adversarial Networks*, ICML.
     """
     if not c > 0:
         raise ValueError(f"the clip value c must be positive, got {c}")
@@ -103,7 +155,28 @@ def clip_weights_(module: nn.Module, c: float) -> None:
 
 
 def spectral_norm(module: nn.Module) -> nn.Module:
-    """Wrap a layer with PyTorch's spectral normalisation (Miyato et al., 2018), W / sigma(W)."""
+    r"""Wrap a layer with PyTorch's spectral normalisation (Miyato et al., 2018):
+
+    .. math::
+
+        W_{\mathrm{SN}} = W / \sigma_1(W),
+
+    with :math:`\sigma_1(W)` estimated by one step of power iteration per forward pass in
+    training mode (``torch.nn.utils.parametrizations.spectral_norm``). The layer is changed in
+    place and returned.
+
+    The row :math:`w = (3, 4)` has :math:`\sigma_1 = 5`, so it becomes :math:`(0.6, 0.8)`:
+
+    >>> layer = nn.Linear(2, 1)
+    >>> nn.utils.vector_to_parameters(torch.tensor([3.0, 4.0, 0.0]), layer.parameters())
+    >>> layer = spectral_norm(layer)
+    >>> [round(w, 6) for w in layer.weight[0].tolist()]
+    [0.6, 0.8]
+
+    References:
+        Miyato, Kataoka, Koyama and Yoshida (2018), *Spectral Normalization for Generative
+        Adversarial Networks*, ICLR.
+    """
     return nn.utils.parametrizations.spectral_norm(module)
 
 
@@ -119,6 +192,20 @@ def power_iteration(
         u \leftarrow \frac{W v}{\lVert W v \rVert}, \qquad \sigma_1 \approx u^\top W v
 
     Convolution kernels are reshaped to ``[out, in * k * k]`` (the bound Miyato et al. use).
+
+    Args:
+        weight: a ``[out, in]`` matrix (or a convolution kernel).
+        n_iter: the number of iterations.
+        generator: a ``torch.Generator`` for the random start (default: the global one).
+
+    Returns:
+        the estimate, a float.
+
+    The largest singular value of a diagonal matrix is its largest absolute entry:
+
+    >>> w = torch.tensor([[3.0, 0.0], [0.0, 4.0]])
+    >>> round(power_iteration(w, generator=torch.Generator().manual_seed(0)), 6)
+    4.0
     """
     w = weight.detach().flatten(1) if weight.ndim > 2 else weight.detach()
     if w.ndim != 2:
@@ -139,7 +226,19 @@ def spectral_norm_bound(module: nn.Module) -> float:
 
     Valid for a feed-forward stack of ``nn.Linear`` layers and 1-Lipschitz activations (ReLU,
     LeakyReLU with slope <= 1, tanh, ...). Other layers (BatchNorm, LayerNorm, convolutions) raise
-    a ``ValueError``: their constant is not the norm of a weight matrix.
+    a ``ValueError``: their constant is not the norm of a weight matrix. ``nn.ELU`` is counted as
+    1-Lipschitz, which holds only for ``alpha <= 1`` (the default is 1): its ``alpha`` is not
+    checked. Each :math:`\sigma_1` is computed exactly (an SVD), not by power iteration.
+
+    A ReLU network with weights :math:`\operatorname{diag}(2, 3)` and :math:`(3, 4)` is at most
+    :math:`3 \times 5 = 15`-Lipschitz:
+
+    >>> first, last = nn.Linear(2, 2), nn.Linear(2, 1)
+    >>> weights = torch.tensor([2.0, 0.0, 0.0, 3.0, 0.0, 0.0])  # diag(2, 3), then a zero bias
+    >>> nn.utils.vector_to_parameters(weights, first.parameters())
+    >>> nn.utils.vector_to_parameters(torch.tensor([3.0, 4.0, 0.0]), last.parameters())
+    >>> round(spectral_norm_bound(nn.Sequential(first, nn.ReLU(), last)), 6)
+    15.0
     """
     def leaves(m: nn.Module):
         if isinstance(m, nn.Linear) or not list(m.children()):
@@ -169,6 +268,14 @@ def gradient_norms(critic: nn.Module, x: torch.Tensor) -> torch.Tensor:
     r"""Per-sample gradient norms :math:`\lVert \nabla_x f(x) \rVert_2`, a ``FloatTensor[n]``.
 
     Their maximum over any set of points is a lower bound on the Lipschitz constant of ``f``.
+    Nothing is differentiable in the result (it is for measuring, not training).
+
+    A linear critic with :math:`w = (3, 4)` has gradient norm 5 at every point:
+
+    >>> critic = nn.Linear(2, 1)  # set its weight to w = (3, 4) and its bias to 0:
+    >>> nn.utils.vector_to_parameters(torch.tensor([3.0, 4.0, 0.0]), critic.parameters())
+    >>> gradient_norms(critic, torch.zeros(3, 2)).tolist()
+    [5.0, 5.0, 5.0]
     """
     x = x.detach().clone().requires_grad_(True)
     with torch.enable_grad():
@@ -176,83 +283,8 @@ def gradient_norms(critic: nn.Module, x: torch.Tensor) -> torch.Tensor:
 
 
 # --------------------------------------------------------------------------------------------
-# critics alone, against a fixed generator (chapter 4)
+# what clipping does to a deep critic (chapter 4)
 # --------------------------------------------------------------------------------------------
-def train_critic(
-    critic: nn.Module,
-    sample_real,
-    sample_fake,
-    *,
-    constraint: str = "gp",
-    penalty_weight: float = 10.0,
-    clip_value: float = 0.01,
-    objective: str = "wgan",
-    steps: int = 1000,
-    batch_size: int = 256,
-    lr: float = 1e-4,
-    betas: tuple[float, float] = (0.0, 0.9),
-    seed: int | None = None,
-) -> dict[str, list[float]]:
-    r"""Train ``critic`` alone against a fixed generated distribution, to compare constraints.
-
-    Each step draws fresh batches ``sample_real(batch_size)`` and ``sample_fake(batch_size)``
-    and takes one Adam step on
-
-    .. math::
-
-        \mathcal{L}_f = \mathbb{E}_{\tilde x}[f(\tilde x)] - \mathbb{E}_{x}[f(x)]
-                        + \lambda\, \mathrm{penalty}
-
-    (the ``"wgan"`` objective; any kind of :func:`gantut.losses.critic_loss` works). The
-    ``constraint`` is ``"gp"`` (:func:`gradient_penalty`), ``"lp"`` (one-sided), ``"r1"``
-    (:func:`r1_penalty`), ``"clip"`` (:func:`clip_weights_` after every step) or ``"none"``; a
-    spectrally normalised critic (``gantut.train.mlp(..., spectral_norm=True)``) uses ``"none"``.
-    This is the critic half of :func:`gantut.train.train_gan` with the generator frozen.
-
-    Returns:
-        ``{"gap": [...], "penalty": [...]}``, per step: :math:`\frac1m\sum f(x_i) -
-        \frac1m\sum f(\tilde x_i)` on the step's batches (before the step) and the penalty before
-        its weight.
-    """
-    from gantut.losses import critic_loss
-
-    if constraint not in ("none", "gp", "lp", "clip", "r1"):
-        raise ValueError(f"unknown constraint {constraint!r}; choose none, gp, lp, clip or r1")
-    if steps < 0 or batch_size < 1:
-        raise ValueError("steps must be >= 0 and batch_size >= 1")
-    if seed is not None:
-        torch.manual_seed(seed)
-    device = next(critic.parameters()).device
-    opt = torch.optim.Adam(critic.parameters(), lr=lr, betas=betas)
-    out: dict[str, list[float]] = {"gap": [], "penalty": []}
-    for _ in range(steps):
-        real = sample_real(batch_size).to(device)
-        fake = sample_fake(batch_size).to(device)
-        real_scores, fake_scores = critic(real), critic(fake)
-        if constraint in ("gp", "lp"):
-            pen = gradient_penalty(critic, real, fake, one_sided=constraint == "lp")
-        elif constraint == "r1":
-            pen = r1_penalty(critic, real)
-        else:
-            pen = torch.zeros((), device=device)
-        loss = critic_loss(objective, real_scores.squeeze(-1), fake_scores.squeeze(-1))
-        loss = loss + penalty_weight * pen
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        if constraint == "clip":
-            clip_weights_(critic, clip_value)
-        gap = (real_scores.mean() - fake_scores.mean()).item()
-        if not torch.isfinite(loss).item():
-            raise ValueError(
-                f"the critic's loss became {loss.item()} after {len(out['gap'])} steps; lower lr "
-                f"(now {lr}) or use a stronger constraint (now {constraint!r})"
-            )
-        out["gap"].append(gap)
-        out["penalty"].append(pen.item())
-    return out
-
-
 def layer_gradient_norms(critic: nn.Module, x: torch.Tensor) -> list[float]:
     r"""How strongly the critic's output reacts to each layer: for every ``nn.Linear`` layer
     :math:`l` (input side first), the mean over the samples of
@@ -263,6 +295,17 @@ def layer_gradient_norms(critic: nn.Module, x: torch.Tensor) -> list[float]:
     weight of the layer is it times the layer's input). It is 1 at the last layer of a critic with
     one output. With weight clipping it grows or shrinks geometrically with the distance from the
     output (Figure 1(b) of Gulrajani et al., 2017); a gradient penalty keeps it level.
+
+    Returns:
+        a list of floats, one per ``nn.Linear`` layer, input side first.
+
+    In a linear critic whose last layer is :math:`w = (3, 4)`, the signal is 1 at the output
+    layer and :math:`\lVert w \rVert = 5` at the layer below:
+
+    >>> critic = nn.Sequential(nn.Linear(2, 2), nn.Linear(2, 1))
+    >>> nn.utils.vector_to_parameters(torch.tensor([3.0, 4.0, 0.0]), critic[1].parameters())
+    >>> layer_gradient_norms(critic, torch.zeros(3, 2))
+    [5.0, 1.0]
     """
     layers = [m for m in critic.modules() if isinstance(m, nn.Linear)]
     if not layers:
@@ -282,4 +325,4 @@ def layer_gradient_norms(critic: nn.Module, x: torch.Tensor) -> list[float]:
     return [0.0 if g is None else float(g.double().flatten(1).norm(dim=1).mean()) for g in grads]
 
 
-__all__ += ["train_critic", "layer_gradient_norms"]
+__all__ += ["layer_gradient_norms"]

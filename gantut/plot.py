@@ -135,7 +135,7 @@ def history(
     if axes is None:
         _, axes = plt.subplots(1, 2, figsize=(9, 3.2))
     ax0, ax1 = axes
-    ax0.plot(h.iteration, h.critic_gap, color=FAKE, lw=0.8, label="critic estimate $E f(x) - E f(G(z))$")
+    ax0.plot(h.iteration, h.estimate, color=FAKE, lw=0.8, label="critic estimate $E f(x) - E f(G(z))$")
     if exact_key in h.evals:
         ax0.plot(h.eval_iteration, h.evals[exact_key], "o-", color=EXACT, label="exact $W_1$ (POT)")
     ax0.set_xlabel("generator iteration")

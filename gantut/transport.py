@@ -47,6 +47,7 @@ def kantorovich_potentials(
     Args:
         x: ``[n, d]`` points of :math:`\mu`; y: ``[m, d]`` points of :math:`\nu`.
         a, b: weights summing to 1 (default: uniform).
+        max_memory_gb: refuse (with a ``ValueError``) problems whose estimated memory exceeds this.
 
     Returns:
         ``(w1, u, v, plan)``: the optimal cost, the dual potentials ``u`` (``[n]``) and ``v``
@@ -84,6 +85,17 @@ class TransportCritic(nn.Module):
 
     ``y`` and ``v`` are stored as frozen parameters (``requires_grad=False``), so ``.to(device)``
     moves them and nothing trains them.
+
+    Args:
+        y: ``[m, d]`` points (the generated side, :math:`\nu`).
+        v: ``[m]`` dual potential on them, from :func:`kantorovich_potentials`.
+
+    One point at the origin with :math:`v = 1`: the critic at :math:`(3, 4)` is
+    :math:`\lVert (3, 4) \rVert - 1 = 4`:
+
+    >>> f = TransportCritic([[0.0, 0.0]], [1.0])
+    >>> f(torch.tensor([[3.0, 4.0]])).tolist()
+    [4.0]
     """
 
     def __init__(self, y: Any, v: Any):
@@ -104,6 +116,28 @@ class TransportCritic(nn.Module):
 def optimal_critic(x: Any, y: Any, a: Any = None, b: Any = None) -> tuple[float, TransportCritic]:
     r"""Return ``(w1, f)``: exact :math:`W_1(\mu, \nu)` and a 1-Lipschitz critic ``f`` with
     :math:`\sum_i a_i f(x_i) - \sum_j b_j f(y_j) = W_1`, built as the c-transform of the dual
-    potential ``v``. ``x`` plays the real data (high critic values), ``y`` the generated data."""
+    potential ``v``. ``x`` plays the real data (high critic values), ``y`` the generated data.
+
+    .. math::
+
+        f(z) = \min_j \big( \lVert z - y_j \rVert - v_j \big), \qquad
+        \sum_i a_i f(x_i) - \sum_j b_j f(y_j) = W_1(\mu, \nu)
+
+    Args:
+        x: ``[n, d]`` points of :math:`\mu`; y: ``[m, d]`` points of :math:`\nu`.
+        a, b: weights summing to 1 (default: uniform).
+
+    Returns:
+        ``(w1, f)``: a float and a :class:`TransportCritic`.
+
+    Between two Diracs at 0 and 2 the distance is 2, and the critic's values differ by exactly 2:
+
+    >>> w1, f = optimal_critic([[0.0]], [[2.0]])
+    >>> w1, round((f(torch.tensor([[0.0]])) - f(torch.tensor([[2.0]]))).item(), 6)
+    (2.0, 2.0)
+
+    References:
+        Villani (2009), *Optimal Transport: Old and New*, Theorem 5.10 and Remark 6.5.
+    """
     w1, _, v, _ = kantorovich_potentials(x, y, a, b)
     return w1, TransportCritic(_pair(x, y)[1], v)

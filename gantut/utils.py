@@ -16,7 +16,7 @@ import sys
 import numpy as np
 import torch
 
-__all__ = ["configure_threads", "tune_malloc", "choose_device", "seed_everything", "setup"]
+__all__ = ["MODES", "configure_threads", "tune_malloc", "choose_device", "seed_everything", "setup"]
 
 
 def configure_threads(n: int | None = None) -> int:
@@ -26,6 +26,9 @@ def configure_threads(n: int | None = None) -> int:
     clipped critics: their tiny weights produce subnormal floats, which made a run 10x slower here.
 
     Returns the number of threads in use.
+
+    >>> configure_threads(1), torch.get_num_threads()
+    (1, 1)
     """
     if n is None:
         n = int(os.environ.get("OMP_NUM_THREADS", "1") or 1)
@@ -53,6 +56,9 @@ def tune_malloc(keep_mb: int = 64) -> bool:
     returned as soon as they are freed.
 
     Only on Linux with glibc; elsewhere it does nothing. Returns whether it applied the setting.
+
+    >>> tune_malloc() in (True, False)  # True on Linux with glibc
+    True
     """
     if not sys.platform.startswith("linux"):
         return False
@@ -67,7 +73,15 @@ def tune_malloc(keep_mb: int = 64) -> bool:
 
 
 def choose_device(device: str = "auto") -> torch.device:
-    """Return ``torch.device(device)``; ``"auto"`` picks CUDA when it is available, else the CPU."""
+    """Return ``torch.device(device)``; ``"auto"`` picks CUDA when it is available, else the CPU.
+
+    Asking for ``"cuda"`` where CUDA is not available raises a ``ValueError`` that says what to use.
+
+    >>> choose_device("cpu")
+    device(type='cpu')
+    >>> choose_device("auto").type == ("cuda" if torch.cuda.is_available() else "cpu")
+    True
+    """
     if device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     dev = torch.device(device)
@@ -80,15 +94,40 @@ def choose_device(device: str = "auto") -> torch.device:
 
 
 def seed_everything(seed: int) -> torch.Generator:
-    """Seed Python, NumPy and PyTorch, and return a ``torch.Generator`` seeded with ``seed``."""
+    """Seed Python, NumPy and PyTorch, and return a ``torch.Generator`` seeded with ``seed``.
+
+    The same seed replays the same draws, from the global generators and the returned one:
+
+    >>> def draws(g):
+    ...     return random.random(), np.random.rand(), torch.rand(1).item(), torch.rand(1, generator=g).item()
+    >>> draws(seed_everything(0)) == draws(seed_everything(0))
+    True
+    """
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
     return torch.Generator().manual_seed(seed)
 
 
-def setup(seed: int = 0, device: str = "auto", threads: int | None = None) -> torch.device:
-    """The one call at the top of every chapter: threads, the allocator, seeds, and the device to use."""
+MODES = ("smoke", "cpu", "full")
+
+
+def setup(seed: int = 0, device: str = "auto", threads: int | None = None,
+          mode: str | None = None) -> torch.device:
+    """The one call at the top of every chapter; returns the device to use.
+
+    It changes process-wide state, on purpose and only here (``import gantut`` changes nothing):
+    PyTorch's CPU threads (:func:`configure_threads`: ``OMP_NUM_THREADS``, else 1) and flushing
+    of subnormal floats, glibc's allocator (:func:`tune_malloc`), and the seeds of Python, NumPy
+    and PyTorch (:func:`seed_everything`). ``mode``, when given, must be one of ``"smoke"``,
+    ``"cpu"`` or ``"full"`` (a chapter's ``MODE``); anything else stops with a clear error.
+
+    >>> setup(seed=0, device="cpu", mode="cpu")
+    device(type='cpu')
+    """
+    if mode is not None and mode not in MODES:
+        raise ValueError(f'MODE must be "smoke", "cpu" or "full", got {mode!r}: "cpu" is the '
+                         'default, "smoke" a seconds-long check, "full" for a GPU or Colab')
     configure_threads(threads)
     tune_malloc()
     seed_everything(seed)

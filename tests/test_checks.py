@@ -10,6 +10,7 @@ import torch
 import torch.nn.functional as F
 
 from gantut import checks, lipschitz, losses, metrics
+from gantut.checks import engine
 
 
 def verdict(capsys, checker, fn) -> tuple[bool, str]:
@@ -24,6 +25,7 @@ def not_implemented(*args):
 
 
 ALL_CHECKERS = [
+    checks.check_optimal_discriminator,
     checks.check_gradient_penalty,
     checks.check_wgan_critic_loss,
     checks.check_wasserstein_1d,
@@ -50,6 +52,62 @@ def test_a_crashing_answer_gives_a_verdict_not_an_exception(capsys, checker):
     assert out.startswith("✗") and "TypeError" in out and "unsupported operand" in out
 
 
+def test_every_checker_is_exported_under_its_old_name_with_its_declaration():
+    names = [name for name in checks.__all__ if name.startswith("check_")]
+    assert sorted(names) == sorted(checker.__name__ for checker in ALL_CHECKERS)
+    assert sorted("check_" + c.name for c in checks.CHECKERS) == sorted(names)
+    for name in names:
+        assert getattr(checks, name).__doc__, name
+
+
+def declared_wrong_implementations():
+    """(checker, wrong implementation, message) for every mistake declared as an implementation."""
+    found = []
+    for checker in checks.CHECKERS:
+        pairs = dict.fromkeys([*checker.mistakes,
+                               *(pair for case in checker.cases for pair in case.mistakes)])
+        found += [pytest.param(checker, wrong, message, id=f"{checker.name}-{k}")
+                  for k, (wrong, message) in enumerate(pairs)
+                  if not isinstance(wrong, engine.Sign) and isinstance(message, str)]
+    return found
+
+
+@pytest.mark.parametrize("checker, wrong, message", declared_wrong_implementations())
+def test_every_declared_mistake_submitted_fails_with_its_own_message(capsys, checker, wrong,
+                                                                     message):
+    ok, out = verdict(capsys, getattr(checks, "check_" + checker.name), wrong)
+    assert ok is False
+    assert out.startswith("✗") and message in out
+
+
+@pytest.mark.parametrize("checker, accepted, note", [
+    pytest.param(checker, accepted, note, id=checker.name)
+    for checker in checks.CHECKERS for case in checker.cases for accepted, note in case.accepted])
+def test_every_accepted_variant_passes_with_its_note(capsys, checker, accepted, note):
+    ok, out = verdict(capsys, getattr(checks, "check_" + checker.name), accepted)
+    assert ok is True and out.startswith("✓") and out.endswith(note)
+
+
+def test_engine_names_a_listed_mistake_and_otherwise_says_what_the_case_expected(capsys):
+    double = engine.Checker(
+        "double", praise="correct",
+        cases=[engine.Case("x = 3", lambda: (3.0,), expected=lambda x: 2 * x,
+                           answer=engine.number_called("2x"))],
+        mistakes=[(lambda x: x * x, "you squared x"),
+                  (engine.Sign(lambda got, x: got < 0), "2x is positive here")])
+    assert verdict(capsys, lambda fn: engine.run(double, fn), lambda x: x + x) == (
+        True, "✓ double: correct")
+    assert verdict(capsys, lambda fn: engine.run(double, fn), lambda x: x ** 2) == (
+        False, "✗ double: you squared x")
+    assert verdict(capsys, lambda fn: engine.run(double, fn), lambda x: -x) == (
+        False, "✗ double: 2x is positive here")
+    assert verdict(capsys, lambda fn: engine.run(double, fn), lambda x: x) == (
+        False, "✗ double: on x = 3: expected 6, your function returned 3")
+    assert verdict(capsys, lambda fn: engine.run(double, fn), lambda x: [x, x]) == (
+        False, "✗ double: on x = 3: 2x should be a single number, but your function returned an "
+               "array of shape (2,); did you forget to average?")
+
+
 def test_checkers_leave_the_global_torch_random_state_alone(capsys):
     torch.manual_seed(123)
     expected = torch.rand(3)
@@ -70,6 +128,7 @@ def make_gp(eps="uniform", norm_dims="all", create_graph=True, where="interpolat
         per_sample = (n,) + (1,) * (real.ndim - 1)
         e = {"uniform": lambda: torch.rand(per_sample),
              "normal": lambda: torch.randn(per_sample),
+             "normal-per-pixel": lambda: torch.randn_like(real),
              "per-pixel": lambda: torch.rand_like(real),
              "one": lambda: torch.rand(1)}[eps]()
         x_hat = {"interpolates": e * real + (1 - e) * fake, "real": real.clone(),
@@ -101,6 +160,7 @@ def test_gantut_gradient_penalty_passes(capsys):
     (dict(eps="normal"), "interpolation weight is drawn from a normal distribution; use "
                          "torch.rand, uniform on [0, 1]"),
     (dict(eps="per-pixel"), "one interpolation weight per pixel/coordinate"),
+    (dict(eps="normal-per-pixel"), "normal distribution and once per coordinate"),
     (dict(eps="one"), "every sample gets the same interpolation weight"),
     (dict(norm_dims="last"), "over the last dimension only"),
     (dict(norm_dims="batch"), "over the batch dimension"),
@@ -126,6 +186,24 @@ def test_gradient_penalty_detach_is_reported_as_not_training_the_critic(capsys):
 
     ok, out = verdict(capsys, checks.check_gradient_penalty, detached)
     assert ok is False and "cannot train the critic" in out
+
+
+def test_gradient_penalty_that_never_calls_the_critic_is_named(capsys):
+    ok, out = verdict(capsys, checks.check_gradient_penalty,
+                      lambda critic, real, fake: torch.tensor(0.0, requires_grad=True))
+    assert ok is False and "never evaluates the critic" in out
+
+
+def test_gradient_penalty_off_the_expectation_on_a_nonlinear_critic_is_reported(capsys):
+    def gradient_at_fake(critic, real, fake):  # right for linear critics only
+        x = fake.clone().requires_grad_(True)
+        (grad,) = torch.autograd.grad(critic(x).sum(), x, create_graph=True)
+        e = torch.rand((len(real),) + (1,) * (real.ndim - 1))
+        critic(e * real + (1 - e) * fake)  # the critic sees the interpolates, but to no effect
+        return (grad.flatten(1).norm(dim=1) - 1).pow(2).mean()
+
+    ok, out = verdict(capsys, checks.check_gradient_penalty, gradient_at_fake)
+    assert ok is False and "on a nonlinear critic" in out and "should be about" in out
 
 
 # --------------------------------------------------------------------------------------------
@@ -369,8 +447,9 @@ def test_optimal_discriminator_accepts_a_correct_answer_and_gantut(capsys):
         (lambda r, g: np.log(_d_star(r, g)), "log D*"),
         (lambda r, g: np.asarray(r) / (np.asarray(r) + np.asarray(g)), "NaN"),
         (lambda r, g: _d_star(r, g)[:-1], "shape"),
+        (lambda r, g: 2 * _d_star(r, g), "outside [0, 1]"),
     ],
-    ids=["flipped", "ratio", "log", "nan", "shape"],
+    ids=["flipped", "ratio", "log", "nan", "shape", "outside"],
 )
 def test_optimal_discriminator_names_each_mistake(wrong, phrase, capsys):
     assert not checks.check_optimal_discriminator(wrong)

@@ -2,53 +2,16 @@ import doctest
 
 import pytest
 import torch
-from torch import nn
 
 import gantut.conditional
 from gantut import conditional as C
 from gantut import digits as D
-from gantut.train import History
+from gantut.networks import ConditionalCritic, ConditionalGenerator
+from gantut.train import History, train_gan
 
 
 def test_doctests_in_conditional_pass():
     assert doctest.testmod(gantut.conditional).failed == 0
-
-
-def test_one_hot_codes_and_refuses_bad_labels():
-    assert C.one_hot(torch.tensor([0, 2]), 3).tolist() == [[1, 0, 0], [0, 0, 1]]
-    with pytest.raises(ValueError, match="0..9"):
-        C.one_hot(torch.tensor([10]))
-    with pytest.raises(ValueError, match="integer"):
-        C.one_hot(torch.tensor([0.5]))
-
-
-def test_generator_and_critic_shapes_and_no_batchnorm():
-    G = C.ConditionalGenerator(latent_dim=8, width=16)
-    y = torch.tensor([0, 3, 9])
-    x = G(torch.randn(3, 8), y)
-    assert x.shape == (3, 1, 8, 8) and x.abs().max() <= 1
-    for projection in (True, False):
-        f = C.ConditionalCritic(width=16, projection=projection)
-        assert f(x, y).shape == (3, 1)
-        assert not any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in f.modules())
-    mnist_like = C.ConditionalGenerator(8, 16, shape=(1, 28, 28))
-    assert mnist_like(torch.randn(2, 8), y[:2]).shape == (2, 1, 28, 28)
-
-
-def test_the_label_changes_the_generated_image_and_the_critic_score():
-    torch.manual_seed(0)
-    G, f = C.ConditionalGenerator(latent_dim=8, width=16), C.ConditionalCritic(width=16)
-    nn.init.normal_(f.embed.weight)  # a trained projection critic has non-zero class vectors
-    z = torch.randn(1, 8)
-    a, b = G(z, torch.tensor([1])), G(z, torch.tensor([7]))
-    assert not torch.allclose(a, b)
-    assert not torch.allclose(f(a, torch.tensor([1])), f(a, torch.tensor([7])))
-
-
-def test_critic_scores_each_image_independently_of_its_batch():
-    f = C.ConditionalCritic(width=16)
-    x, y = D.split().test_images[:6], D.split().test_labels[:6]
-    assert torch.allclose(f(x, y)[:3], f(x[:3], y[:3]), atol=1e-6)
 
 
 def test_training_records_a_history_and_is_repeatable():
@@ -57,9 +20,9 @@ def test_training_records_a_history_and_is_repeatable():
 
     def run():
         torch.manual_seed(0)
-        G, f = C.ConditionalGenerator(8, width=16), C.ConditionalCritic(width=16)
-        h = C.train_conditional(G, f, x, y, iterations=4, n_critic=2, batch_size=8, seed=1,
-                                evaluate=lambda g: {"one": 1.0}, eval_every=2)
+        G, f = ConditionalGenerator(8, width=16), ConditionalCritic(width=16)
+        h = train_gan(G, f, D.sampler(x, y, seed=1), iterations=4, n_critic=2, batch_size=8, seed=1,
+                      evaluate=lambda g, it: {"one": 1.0}, eval_every=2)
         return G, h
 
     (G1, h1), (G2, h2) = run(), run()
@@ -71,10 +34,47 @@ def test_training_records_a_history_and_is_repeatable():
         assert torch.equal(p, q)
 
 
-def test_training_refuses_mismatched_images_and_labels():
-    G, f = C.ConditionalGenerator(8, width=16), C.ConditionalCritic(width=16)
+def test_the_labelled_sampler_refuses_mismatched_images_and_labels():
     with pytest.raises(ValueError, match="one label per image"):
-        C.train_conditional(G, f, torch.zeros(5, 1, 8, 8), torch.zeros(4, dtype=torch.long))
+        D.sampler(torch.zeros(5, 1, 8, 8), torch.zeros(4, dtype=torch.long))
+
+
+def test_every_critic_and_generator_call_sees_the_labels_of_its_batch():
+    # the critic scores real and generated images for the same labels, and the generator step
+    # asks for labels drawn from the data
+    seen = []
+
+    class Spy(ConditionalCritic):
+        def forward(self, x, labels):
+            seen.append((len(x), labels.clone()))
+            return super().forward(x, labels)
+
+    x, y = D.split().train_images[:40], D.split().train_labels[:40]
+    G, f = ConditionalGenerator(8, width=16), Spy(width=16)
+    train_gan(G, f, D.sampler(x, y, seed=0), iterations=1, n_critic=1, batch_size=4, seed=0)
+    stacked = seen[0]
+    assert stacked[0] == 8 and torch.equal(stacked[1][:4], stacked[1][4:])  # real and fake, same labels
+    assert all(set(labels.tolist()) <= set(y.tolist()) for _, labels in seen)
+
+
+def test_conditional_training_checkpoints_and_resumes_bit_identically(tmp_path):
+    x, y = D.split().train_images[:60], D.split().train_labels[:60]
+
+
+    def sample(n):  # torch's global generator, whose state the checkpoint carries
+        i = torch.randint(len(x), (n,))
+        return x[i], y[i]
+
+    def fresh(seed):
+        torch.manual_seed(seed)
+        return ConditionalGenerator(8, width=16), ConditionalCritic(width=16)
+
+    whole = train_gan(*fresh(0), sample, iterations=4, n_critic=2, batch_size=8, seed=3)
+    path = str(tmp_path / "cond.pt")
+    train_gan(*fresh(0), sample, iterations=2, n_critic=2, batch_size=8, seed=3, checkpoint=path)
+    resumed = train_gan(*fresh(7), sample, iterations=4, n_critic=2, batch_size=8, checkpoint=path, resume=True)
+    assert resumed.critic_loss == whole.critic_loss and resumed.generator_loss == whole.generator_loss
+
 
 
 def test_a_short_run_learns_to_follow_the_label():
@@ -82,15 +82,15 @@ def test_a_short_run_learns_to_follow_the_label():
     asked-for class far more often than the 10% of a generator that ignores its label."""
     s = D.split()
     torch.manual_seed(0)
-    G, f = C.ConditionalGenerator(32, width=128), C.ConditionalCritic(width=128)
-    C.train_conditional(G, f, s.train_images, s.train_labels, iterations=200, lr=1e-3, seed=0)
+    G, f = ConditionalGenerator(32, width=128), ConditionalCritic(width=128)
+    train_gan(G, f, D.sampler(s.train_images, s.train_labels), iterations=200, batch_size=64, lr=1e-3, seed=0)
     acc, per_class = C.conditional_accuracy(G, D.classifier(), n_per_class=30)
     assert per_class.shape == (10,)
     assert acc > 0.4
 
 
 def test_sample_is_repeatable_and_leaves_the_mode_alone():
-    G = C.ConditionalGenerator(8, width=16)
+    G = ConditionalGenerator(8, width=16)
     y = C.class_labels(2)
     assert torch.equal(C.sample(G, y, seed=3), C.sample(G, y, seed=3))
     assert G.training

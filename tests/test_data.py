@@ -37,9 +37,28 @@ def test_mixture_samples_sit_at_their_centres_with_the_stated_std():
     assert d.mean().item() == pytest.approx(t.std * math.sqrt(math.pi / 2), rel=0.03)
 
 
-def test_swissroll_scale_matches_sklearn_divided_by_7_5():
+@pytest.mark.parametrize("generator_seed", [0, 1, 12345])
+@pytest.mark.parametrize("n", [1, 256, 5000])
+def test_swissroll_matches_scikit_learn_make_swiss_roll_divided_by_7_5(generator_seed, n):
+    """``toy("swissroll").sample(n, generator=g)`` draws one seed from ``g`` and must return
+    scikit-learn's ``make_swiss_roll(n, noise=0.25, random_state=seed)``, coordinates (x, z),
+    divided by 7.5, to the bit: any change to the noise, the scale, the coordinates or the order
+    of the draws fails here."""
+    from sklearn.datasets import make_swiss_roll
+
+    x = toy("swissroll").sample(n, generator=torch.Generator().manual_seed(generator_seed))
+    # the seed sample() draws from its generator, reproduced with a twin generator
+    seed = int(torch.randint(2**31 - 1, (1,), generator=torch.Generator().manual_seed(generator_seed)))
+    pts, _ = make_swiss_roll(n, noise=0.25, random_state=seed)
+    expected = torch.from_numpy(pts[:, [0, 2]] / 7.5).float()
+    assert x.dtype == torch.float32 and x.shape == (n, 2)
+    assert torch.equal(x, expected)
+
+
+def test_swissroll_scale_is_scikit_learns_divided_by_7_5():
+    # the roll's radius t runs from 1.5 pi to 4.5 pi (14.1), and 14.1 / 7.5 = 1.9, plus the noise
     x = toy("swissroll").sample(5000, generator=torch.Generator().manual_seed(0))
-    assert x.abs().max() < 2.2 and x.abs().max() > 1.2
+    assert 1.2 < x.abs().max() < 2.2
 
 
 def test_unknown_toy_lists_the_valid_names():
@@ -57,14 +76,3 @@ def test_digits_are_scaled_to_minus_one_one():
     assert images.shape == (1797, 1, 8, 8) and labels.shape == (1797,)
     assert images.min() == -1 and images.max() == 1
     assert set(labels.tolist()) == set(range(10))
-
-
-@pytest.mark.parametrize("seed", [0, 1, 2**31 - 2])
-@pytest.mark.parametrize("n", [1, 256])
-def test_swiss_roll_draws_exactly_what_scikit_learn_draws(seed, n):
-    from sklearn.datasets import make_swiss_roll
-
-    from gantut.data import _swiss_roll
-
-    pts, _ = make_swiss_roll(n, noise=0.25, random_state=seed)
-    assert torch.equal(_swiss_roll(n, seed), torch.from_numpy(pts[:, [0, 2]] / 7.5).float())

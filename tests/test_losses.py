@@ -3,7 +3,7 @@ import math
 import pytest
 import torch
 
-from gantut.losses import KINDS, critic_loss, generator_loss
+from gantut.losses import OBJECTIVES, critic_loss, generator_loss
 
 r = torch.tensor([2.0, -1.0, 0.5])
 f = torch.tensor([-0.5, 1.0, 0.0])
@@ -48,12 +48,12 @@ def test_saturating_gradient_vanishes_when_the_discriminator_is_confident():
 
 def test_losses_stay_finite_for_confident_scores():
     big = torch.tensor([1e4, -1e4])
-    for kind in KINDS:
-        assert math.isfinite(critic_loss(kind, big, -big).item())
-        assert math.isfinite(generator_loss(kind, big).item())
+    for objective in OBJECTIVES:
+        assert math.isfinite(critic_loss(objective, big, -big).item())
+        assert math.isfinite(generator_loss(objective, big).item())
 
 
-def test_unknown_kind_lists_the_valid_ones():
+def test_unknown_objective_lists_the_valid_ones():
     with pytest.raises(ValueError, match="minimax, nonsaturating, wgan, hinge, lsgan"):
         critic_loss("wasserstein", r, f)
 

@@ -67,6 +67,38 @@ def test_notebook_asserts_its_claims(path):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_notebook_sets_up_through_gantut_and_lets_it_check_the_mode(path):
+    src = "\n".join(source(c) for c in code_cells(load(path)))
+    assert re.search(r"setup\([^)]*mode=MODE", src), "call gantut.utils.setup(..., mode=MODE) once"
+    assert "MODE not in" not in src, "gantut.utils.setup checks MODE: no copy of the check"
+
+
+# A cell trains a network by hand when it steps an optimiser after a backward pass. Only chapter 5a's
+# Algorithm 1, written out to be compared with gantut.train, may do so; every other loop calls
+# gantut.train's critic_step / generator_step (through train_gan or train_critic).
+HAND_WRITTEN_LOOPS_ALLOWED = {"05a_wgan_gp_toys": ["def wgan_gp_by_hand"]}
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_no_chapter_repeats_a_training_loop(path):
+    allowed = HAND_WRITTEN_LOOPS_ALLOWED.get(path.stem, [])
+    for cell in code_cells(load(path)):
+        src = source(cell)
+        if re.search(r"\.backward\(", src) and re.search(r"\b\w*opt\w*\.step\(", src):
+            assert any(a in src for a in allowed), f"a hand-written training loop; use gantut.train:\n{src[:300]}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_no_chapter_cuts_source_with_string_surgery(path):
+    for cell in code_cells(load(path)):
+        src = source(cell)
+        names = re.findall(r"(\w+)\s*=\s*inspect\.getsource\(", src)
+        cut = [r"getsource\([^()]*(\([^()]*\))?[^()]*\)\s*[.\[]"] + [rf"\b{n}\s*(\[|\.index\(|\.split\()" for n in names]
+        assert not any(re.search(c, src) for c in cut), (
+            "show a function whole (inspect.getsource of a short function), not a slice of it:\n" + src[:300])
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
 def test_colab_install_cell_uses_the_repository_in_config(path):
     url = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]["url"]
     first_code = source(code_cells(load(path))[0])

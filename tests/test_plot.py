@@ -25,7 +25,7 @@ def test_critic_surface_transport_plan_history_and_grid_draw():
     _, gamma = optimal_coupling(x, y)
     ax = plot.transport_plan(x, y, gamma)
     assert len(ax.lines) == 6  # a permutation: one segment per point
-    h = History(iteration=[1, 2], critic_gap=[0.1, 0.2], penalty=[0.0, 0.1],
+    h = History(iteration=[1, 2], estimate=[0.1, 0.2], penalty=[0.0, 0.1],
                 eval_iteration=[2], evals={"w1": [0.3]})
     plot.history(h)
     plot.image_grid(torch.zeros(12, 1, 8, 8), nrow=5)

@@ -6,7 +6,9 @@ import torch
 from torch import nn
 
 from gantut.data import toy
-from gantut.train import DivergedError, History, mlp, real_w1_floor, toy_evaluator, train_gan
+from gantut.networks import mlp
+from gantut.train import (DivergedError, History, adam, critic_scores, critic_step, generator_step,
+                          real_w1_floor, toy_evaluator, train_critic, train_gan)
 
 TOY = toy("8gaussians")
 
@@ -26,23 +28,23 @@ def test_history_has_one_entry_per_generator_iteration_and_evaluations():
     h = train_gan(G, C, sampler(), iterations=6, n_critic=2, batch_size=16,
                   evaluate=toy_evaluator(TOY, n=50), eval_every=3)
     assert h.iteration == [1, 2, 3, 4, 5, 6]
-    assert len(h.critic_loss) == len(h.penalty) == len(h.critic_gap) == 6
+    assert len(h.critic_loss) == len(h.penalty) == len(h.estimate) == 6
     assert h.eval_iteration == [3, 6]
     assert set(h.evals) == {"w1", "modes", "high_quality"}
 
 
 @pytest.mark.parametrize("objective", ["minimax", "nonsaturating", "wgan", "hinge", "lsgan"])
-@pytest.mark.parametrize("constraint", ["none", "gp", "lp", "clip", "r1"])
+@pytest.mark.parametrize("constraint", [dict(penalty=None), dict(penalty="gp"), dict(penalty="lp"),
+                                        dict(penalty=None, clip=0.01), dict(penalty="r1")])
 def test_every_objective_and_constraint_runs(objective, constraint):
     G, C = small_pair()
-    h = train_gan(G, C, sampler(), objective=objective, constraint=constraint,
-                  iterations=2, n_critic=1, batch_size=8)
+    h = train_gan(G, C, sampler(), objective=objective, **constraint, iterations=2, n_critic=1, batch_size=8)
     assert all(math.isfinite(v) for v in h.critic_loss)
 
 
 def test_clipping_leaves_the_critic_in_the_box():
     G, C = small_pair()
-    train_gan(G, C, sampler(), constraint="clip", clip_value=0.02, iterations=3, batch_size=8)
+    train_gan(G, C, sampler(), penalty=None, clip=0.02, iterations=3, batch_size=8)
     assert max(p.abs().max().item() for p in C.parameters()) <= 0.02
 
 
@@ -57,7 +59,7 @@ def test_same_seed_same_run():
 def test_critic_learns_to_separate_real_from_fake():
     G, C = small_pair(width=32)
     h = train_gan(G, C, sampler(), iterations=30, n_critic=5, batch_size=64, lr=1e-3)
-    assert sum(h.critic_gap[-5:]) / 5 > 0.1  # E f(real) - E f(fake) grows positive
+    assert sum(h.estimate[-5:]) / 5 > 0.1  # E f(real) - E f(fake) grows positive
 
 
 class NaNCritic(nn.Module):
@@ -72,7 +74,7 @@ class NaNCritic(nn.Module):
 def test_divergence_raises_a_clear_error_and_keeps_the_history(tmp_path):
     G, _ = small_pair()
     with pytest.raises(DivergedError, match="diverged at generator iteration 0.*smaller learning rate") as err:
-        train_gan(G, NaNCritic(), sampler(), constraint="none", iterations=3, batch_size=8)
+        train_gan(G, NaNCritic(), sampler(), penalty=None, iterations=3, batch_size=8)
     assert isinstance(err.value.history, History)
 
 
@@ -89,17 +91,10 @@ def test_checkpoint_resume_continues_where_it_stopped(tmp_path):
 
 def test_unknown_names_are_refused():
     G, C = small_pair()
-    with pytest.raises(ValueError, match="gp, lp, clip, r1"):
-        train_gan(G, C, sampler(), constraint="sn")
+    with pytest.raises(ValueError, match="unknown penalty 'sn'; choose one of gp, lp, r1"):
+        train_gan(G, C, sampler(), penalty="sn")
     with pytest.raises(ValueError, match="choose one of"):
         train_gan(G, C, sampler(), objective="wasserstein")
-
-
-def test_mlp_has_no_batchnorm_and_the_toy_shape():
-    net = mlp(2, 1)
-    linears = [m for m in net.modules() if isinstance(m, nn.Linear)]
-    assert [(m.in_features, m.out_features) for m in linears] == [(2, 512), (512, 512), (512, 512), (512, 1)]
-    assert not any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in net.modules())
 
 
 def test_real_w1_floor_is_small_for_8gaussians():
@@ -134,13 +129,11 @@ def test_lr_decay_goes_linearly_to_zero_and_is_off_by_default():
 
 
 def test_fused_adam_takes_the_same_steps_as_plain_adam():
-    from gantut.train import _adam
-
     torch.manual_seed(0)
     a = mlp(2, 1, width=8, depth=2)
     b = mlp(2, 1, width=8, depth=2)
     b.load_state_dict(a.state_dict())
-    opt_a, opt_b = _adam(a.parameters(), 1e-2, (0.5, 0.9)), torch.optim.Adam(b.parameters(), lr=1e-2, betas=(0.5, 0.9))
+    opt_a, opt_b = adam(a.parameters(), 1e-2, (0.5, 0.9)), torch.optim.Adam(b.parameters(), lr=1e-2, betas=(0.5, 0.9))
     for _ in range(5):
         x = torch.randn(16, 2)
         for net, opt in ((a, opt_a), (b, opt_b)):
@@ -179,8 +172,6 @@ def test_resume_gives_the_same_trajectory_as_an_uninterrupted_run(tmp_path):
 
 
 def test_critic_scores_in_one_call_match_two_calls_to_rounding():
-    from gantut.train import critic_scores
-
     torch.manual_seed(0)
     critic, real, fake = mlp(2, 1, width=64), torch.randn(32, 2), torch.randn(32, 2)
     r, f = critic_scores(critic, real, fake)
@@ -196,8 +187,6 @@ def test_critic_scores_calls_a_batch_coupled_critic_twice(kind):
     # BatchNorm normalises with the statistics of the call, and spectral norm takes a power-iteration
     # step per call: for them one call on both batches is a different function, so the paper's two
     # calls must be kept, bit for bit
-    from gantut.train import critic_scores
-
     torch.manual_seed(0)
     if kind == "batchnorm":
         critic = nn.Sequential(nn.Linear(2, 16), nn.BatchNorm1d(16), nn.ReLU(), nn.Linear(16, 1))
@@ -225,7 +214,127 @@ def test_train_gan_with_one_critic_call_trains_as_with_two(monkeypatch):
     monkeypatch.setattr(train_module, "critic_scores", lambda *a: calls.append(1) or one_call(*a))
     h1, c1 = run()
     assert len(calls) == 3 * 2  # every critic step scores through critic_scores
-    monkeypatch.setattr(train_module, "critic_scores", lambda critic, real, fake: (critic(real), critic(fake)))
+    monkeypatch.setattr(train_module, "critic_scores", lambda critic, real, fake, labels: (critic(real), critic(fake)))
     h2, c2 = run()
     assert torch.allclose(c1, c2, atol=1e-5)
     assert h1.critic_loss == pytest.approx(h2.critic_loss, abs=1e-5)
+
+
+# --- the two steps ----------------------------------------------------------------------------
+def linear_critic(w=(3.0, 4.0)):
+    critic = nn.Linear(2, 1, bias=False)
+    with torch.no_grad():
+        critic.weight.copy_(torch.tensor([w]))
+    return critic
+
+
+def frozen_sgd(module):
+    return torch.optim.SGD(module.parameters(), lr=0.0)
+
+
+@pytest.mark.parametrize("penalty, expected", [("gp", 16.0), ("lp", 16.0), ("r1", 25.0), (None, 0.0)])
+def test_critic_step_penalties_of_a_linear_critic(penalty, expected):
+    # |grad f| = |w| = 5 everywhere: two- and one-sided GP (5 - 1)^2 = 16, R1 |grad f|^2 = 25
+    critic = linear_critic()
+    step = critic_step(critic, frozen_sgd(critic), torch.ones(4, 2), torch.zeros(4, 2), penalty=penalty)
+    assert step.penalty.item() == pytest.approx(expected)
+    assert step.estimate.item() == pytest.approx(7.0)  # w . (1, 1) - w . (0, 0)
+    assert step.loss.item() == pytest.approx(-7.0 + 10.0 * expected)
+
+
+def test_critic_step_takes_a_penalty_function_and_an_objective_function():
+    critic = linear_critic()
+    step = critic_step(critic, frozen_sgd(critic), torch.ones(4, 2), torch.zeros(4, 2),
+                       objective=lambda real, fake: real.mean() - fake.mean(),  # the wrong sign
+                       penalty=lambda f, real, fake: torch.tensor(2.0), penalty_weight=0.5)
+    assert step.loss.item() == pytest.approx(7.0 + 1.0)
+
+
+def test_critic_step_moves_the_critic_to_separate_real_from_fake_and_clips_after():
+    critic = linear_critic((0.0, 0.0))
+    opt = torch.optim.SGD(critic.parameters(), lr=1.0)
+    critic_step(critic, opt, torch.ones(4, 2), torch.zeros(4, 2), penalty=None)
+    assert critic.weight.tolist() == [[1.0, 1.0]]  # minus the gradient of -(w . 1) is +1 per weight
+    critic_step(critic, opt, torch.ones(4, 2), torch.zeros(4, 2), penalty=None, clip=0.5)
+    assert critic.weight.tolist() == [[0.5, 0.5]]  # stepped to 2, then clipped
+
+
+def test_generator_step_moves_the_generator_and_leaves_the_critic_alone():
+    G, critic = nn.Linear(2, 2), linear_critic()
+    before = critic.weight.detach().clone()
+    bias = G.bias.detach().clone()
+    generator_step(G, critic, torch.optim.SGD(G.parameters(), lr=0.1), torch.zeros(3, 2))
+    # WGAN: minimise -w . (Wz + b); the bias moves along +lr * w
+    assert torch.allclose(G.bias - bias, 0.1 * torch.tensor([3.0, 4.0]))
+    assert torch.equal(critic.weight, before) and critic.weight.requires_grad and critic.weight.grad is None
+
+
+def test_unknown_objective_and_penalty_names_are_refused_by_the_steps():
+    critic = linear_critic()
+    with pytest.raises(ValueError, match="unknown objective"):
+        critic_step(critic, frozen_sgd(critic), torch.ones(2, 2), torch.zeros(2, 2), objective="wasserstein")
+    with pytest.raises(ValueError, match="weight clipping is clip=c"):
+        critic_step(critic, frozen_sgd(critic), torch.ones(2, 2), torch.zeros(2, 2), penalty="clip")
+
+
+def test_evaluate_sees_the_iteration():
+    G, C = small_pair()
+    seen = []
+    train_gan(G, C, sampler(), iterations=4, n_critic=1, batch_size=8,
+              evaluate=lambda g, it: seen.append(it) or {}, eval_every=2)
+    assert seen == [2, 4]
+
+
+def test_train_gan_runs_the_two_steps_and_nothing_else(monkeypatch):
+    import gantut.train as train_module
+
+    calls = []
+    for name in ("critic_step", "generator_step"):
+        original = getattr(train_module, name)
+        monkeypatch.setattr(train_module, name, lambda *a, _f=original, _n=name, **k: calls.append(_n) or _f(*a, **k))
+    G, C = small_pair()
+    train_gan(G, C, sampler(), iterations=2, n_critic=3, batch_size=8)
+    assert calls == (["critic_step"] * 3 + ["generator_step"]) * 2
+
+
+# --- the critic alone -------------------------------------------------------------------------
+def test_linear_critic_with_gp_settles_at_norm_one_plus_shift_over_two_lambda():
+    # real = delta at (1, 0), fake = delta at (-1, 0): a linear critic f(x) = <w, x> + b maximises
+    # <w, mu_r - mu_g> - lam (|w| - 1)^2, so w points along the shift with |w| = 1 + |shift| / (2 lam)
+    critic = nn.Linear(2, 1)
+    real = lambda n: torch.tensor([[1.0, 0.0]]).repeat(n, 1)  # noqa: E731
+    fake = lambda n: torch.tensor([[-1.0, 0.0]]).repeat(n, 1)  # noqa: E731
+    out = train_critic(critic, real, fake, penalty="gp", penalty_weight=10.0, steps=600,
+                       batch_size=8, lr=1e-2, seed=0)
+    w = critic.weight.detach()[0]
+    assert w.norm().item() == pytest.approx(1.0 + 2.0 / 20.0, abs=5e-3)
+    assert w[0].item() > 0.99 * w.norm().item()
+    assert len(out.estimate) == len(out.penalty) == 600
+    assert out.estimate[-1] == pytest.approx(2.0 * w.norm().item(), rel=1e-2)
+
+
+def test_train_critic_with_clipping_keeps_weights_in_the_box():
+    critic = mlp(2, 1, width=16, depth=2)
+    train_critic(critic, lambda n: torch.randn(n, 2) + 2, lambda n: torch.randn(n, 2),
+                 penalty=None, clip=0.02, steps=5, batch_size=16, seed=0)
+    assert all(p.abs().max() <= 0.02 for p in critic.parameters())
+
+
+def test_train_critic_refuses_an_unknown_penalty_and_stops_on_nan():
+    with pytest.raises(ValueError, match="unknown penalty"):
+        train_critic(mlp(2, 1, width=8), torch.randn, torch.randn, penalty="sn", steps=1)
+    with pytest.raises(DivergedError, match="Lower lr"):
+        train_critic(NaNCritic(), lambda n: torch.randn(n, 2), lambda n: torch.randn(n, 2), penalty=None, steps=2)
+
+
+def test_the_toy_sampler_is_a_seeded_pooled_stream_of_fresh_points():
+    a, b = TOY.sampler(seed=4, pool=16), TOY.sampler(seed=4, pool=16)
+    first = [a(5) for _ in range(4)]
+    assert all(torch.equal(x, b(5)) for x in first)               # same seed, same stream
+    pool = TOY.sample(16, generator=torch.Generator().manual_seed(4))
+    assert torch.equal(torch.cat(first[:3]), pool[:15])           # served in order from the pool
+    assert not torch.equal(first[3], pool[:5])                    # the next pool is a fresh draw
+    unpooled = TOY.sampler(seed=4, pool=None)
+    assert torch.equal(unpooled(5), TOY.sample(5, generator=torch.Generator().manual_seed(4)))
+    with pytest.raises(ValueError, match="larger than the pool"):
+        a(17)
