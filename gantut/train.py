@@ -44,7 +44,6 @@ from torch import nn
 
 from gantut.lipschitz import clip_weights_, gradient_penalty, r1_penalty
 from gantut.losses import OBJECTIVES, critic_loss, generator_loss
-from gantut.networks import mlp  # noqa: F401  (the toy networks' old home; gantut.networks is theirs)
 
 __all__ = [
     "PENALTIES", "History", "DivergedError", "CriticStep", "adam", "critic_scores", "critic_step",

@@ -5,7 +5,7 @@ from torch.utils._python_dispatch import TorchDispatchMode
 
 from gantut.activations import LeakyReLU, ReLU, piecewise_linear
 from gantut.lipschitz import gradient_penalty
-from gantut.train import mlp
+from gantut.networks import mlp
 
 
 @pytest.mark.parametrize("ours, theirs", [(ReLU(), nn.ReLU()), (LeakyReLU(0.2), nn.LeakyReLU(0.2)),

@@ -5,7 +5,8 @@ import torch
 
 from gantut.data import toy
 from gantut.lipschitz import gradient_penalty
-from gantut.train import mlp, toy_evaluator, train_gan
+from gantut.networks import mlp
+from gantut.train import toy_evaluator, train_gan
 from gantut.utils import choose_device
 
 pytestmark = [

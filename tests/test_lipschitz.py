@@ -11,7 +11,7 @@ from gantut.lipschitz import (
     spectral_norm,
     spectral_norm_bound,
 )
-from gantut.train import mlp
+from gantut.networks import mlp
 
 
 def linear_critic(w: torch.Tensor) -> nn.Module:

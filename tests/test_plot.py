@@ -8,7 +8,8 @@ import torch  # noqa: E402
 
 from gantut import plot  # noqa: E402
 from gantut.metrics import optimal_coupling  # noqa: E402
-from gantut.train import History, mlp  # noqa: E402
+from gantut.networks import mlp  # noqa: E402
+from gantut.train import History  # noqa: E402
 
 
 def test_figures_draw_real_in_blue_and_generated_in_orange():
