@@ -245,7 +245,7 @@ def write_table(results: dict, path: pathlib.Path) -> None:
         "",
         "Measured by `make bench` (`bench/bench.py`); the raw numbers are in `bench/results.json`.",
         f"Machine of the latest run: {m['cpus']} CPUs, {m['processor']}, Python {m['python']}, torch "
-        f"{m['torch']}, POT {m['pot']}, {m['date']}. `make bench --only ...` re-runs some sections:",
+        f"{m['torch']}, POT {m['pot']}, {m['date']}. `python bench/bench.py --only ...` re-runs some sections:",
         "each section says when it was measured. Absolute seconds differ between machines and drift on",
         "shared ones; the ratios are measured within one run.",
         "",
