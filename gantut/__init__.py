@@ -5,7 +5,8 @@ Small modules named after the concepts the book teaches:
 - :mod:`gantut.data`        toy distributions (8 Gaussians, 25 Gaussians, Swiss roll) and their seeded
                             samplers, 8x8 digits, MNIST (full mode only)
 - :mod:`gantut.metrics`     exact Wasserstein distances (POT), sliced and Sinkhorn W, Gaussian W2, mode
-                            coverage, Frechet distance, precision and recall
+                            coverage and mode statistics, Frechet distance, precision and recall
+- :mod:`gantut.floors`      real-vs-real references (W1 on the toys, Frechet on digits) as distributions
 - :mod:`gantut.transport`   optimal transport plans and the critic built from the dual potentials
 - :mod:`gantut.divergences` densities, KL and JS divergences, the optimal discriminator (chapter 1)
 - :mod:`gantut.dirac`       the Dirac-GAN dynamics (chapter 3)

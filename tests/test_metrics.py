@@ -262,3 +262,36 @@ def test_precision_recall_needs_more_than_k_points_and_matching_dimensions():
     bad[0, 0] = np.nan
     with pytest.raises(ValueError, match="NaN or inf"):
         precision_recall(bad, np.zeros((10, 2)))
+
+
+# --- mode statistics beyond modes and high quality -------------------------------------------
+from gantut.metrics import mode_statistics  # noqa: E402
+
+
+def test_real_mixture_samples_have_spread_one_balance_and_no_flag():
+    ring = toy("8gaussians")
+    stats = [mode_statistics(ring.sample(2000, generator=torch.Generator().manual_seed(s)), ring.centers, ring.std)
+             for s in range(10)]
+    assert all(abs(s.spread - 1) < 0.06 for s in stats)
+    assert all(s.weight_tv < 0.06 for s in stats)
+    assert sum(s.under_dispersed for s in stats) <= 1   # a 3-standard-error flag: rare for real data
+    assert stats[0].real_high_quality == pytest.approx(1 - np.exp(-4.5))
+
+
+def test_narrow_modes_show_in_the_spread_and_are_flagged():
+    ring = toy("8gaussians")
+    g = torch.Generator().manual_seed(0)
+    narrow = ring.centers[torch.randint(8, (2000,), generator=g)] + 0.5 * ring.std * torch.randn(2000, 2, generator=g)
+    s = mode_statistics(narrow, ring.centers, ring.std)
+    assert s.modes_hit == 8 and s.high_quality == 1.0
+    assert s.spread == pytest.approx(0.5, abs=0.05) and s.under_dispersed
+
+
+def test_weight_tv_of_half_the_modes_is_one_half():
+    ring = toy("8gaussians")
+    g = torch.Generator().manual_seed(0)
+    half = ring.centers[torch.randint(4, (4000,), generator=g)] + ring.std * torch.randn(4000, 2, generator=g)
+    assert mode_statistics(half, ring.centers, ring.std).weight_tv == pytest.approx(0.5, abs=0.02)
+    # with the matching weights it is balanced
+    w = [0.25] * 4 + [0.0] * 4
+    assert mode_statistics(half, ring.centers, ring.std, weights=w).weight_tv < 0.03
