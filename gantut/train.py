@@ -281,15 +281,17 @@ def _check(objective, penalty, iterations: int, n_critic: int, batch_size: int) 
         raise ValueError("iterations must be >= 0, n_critic >= 1 and batch_size >= 1")
 
 
-def _record(history: History, it: int, c: CriticStep, loss_g: torch.Tensor, hint: str) -> None:
-    """Append iteration ``it``; a NaN or inf loss raises :class:`DivergedError` with ``hint``."""
-    lc, lg = c.loss.item(), loss_g.item()
+def _record(history: History, it: int, c: CriticStep, loss_g: torch.Tensor | None, hint: str) -> None:
+    """Append iteration ``it`` (no generator loss without a generator step); a NaN or inf loss
+    raises :class:`DivergedError` with ``hint``."""
+    lc, lg = c.loss.item(), 0.0 if loss_g is None else loss_g.item()
     if not (math.isfinite(lc) and math.isfinite(lg)):
         raise DivergedError(f"training diverged at generator iteration {it - 1}: critic loss {lc}, "
                             f"generator loss {lg}. {hint}", history)
     history.iteration.append(it)
     history.critic_loss.append(lc)
-    history.generator_loss.append(lg)
+    if loss_g is not None:
+        history.generator_loss.append(lg)
     history.penalty.append(c.penalty.item())
     history.estimate.append(c.estimate.item())
 
@@ -418,9 +420,10 @@ def train_critic(
     (either may return ``(images, labels)``; the labels of the real batch are used). This is the
     critic half of :func:`train_gan` with the generator frozen (chapters 3 and 4, the bug gallery).
 
-    Returns a :class:`History` with one entry per step: ``critic_loss``, ``penalty`` and
+    Returns a :class:`History` with one entry per step in ``critic_loss``, ``penalty`` and
     ``estimate`` (:math:`\frac1m\sum f(x_i) - \frac1m\sum f(\tilde x_i)` on the step's batches,
-    before the step). Raises :class:`DivergedError` when the loss becomes NaN or inf.
+    before the step); ``generator_loss`` stays empty. Raises :class:`DivergedError` when the loss
+    becomes NaN or inf.
 
     Real points all at 1, generated ones at 0, so :math:`W_1 = 1`. A linear critic
     :math:`f(x) = w x + b` started at :math:`w = 0.5` minimises :math:`-w + \lambda (w - 1)^2`,
@@ -447,7 +450,7 @@ def train_critic(
         fake, _ = _split(sample_fake(batch_size), device)
         c = critic_step(critic, opt, real, fake, labels=labels, objective=objective, penalty=penalty,
                         penalty_weight=penalty_weight, clip=clip)
-        _record(history, step + 1, c, torch.zeros(()), hint)
+        _record(history, step + 1, c, None, hint)
     history.seconds = time.perf_counter() - t_start
     return history
 

@@ -60,7 +60,6 @@ def test_every_critic_and_generator_call_sees_the_labels_of_its_batch():
 def test_conditional_training_checkpoints_and_resumes_bit_identically(tmp_path):
     x, y = D.split().train_images[:60], D.split().train_labels[:60]
 
-
     def sample(n):  # torch's global generator, whose state the checkpoint carries
         i = torch.randint(len(x), (n,))
         return x[i], y[i]
@@ -74,7 +73,6 @@ def test_conditional_training_checkpoints_and_resumes_bit_identically(tmp_path):
     train_gan(*fresh(0), sample, iterations=2, n_critic=2, batch_size=8, seed=3, checkpoint=path)
     resumed = train_gan(*fresh(7), sample, iterations=4, n_critic=2, batch_size=8, checkpoint=path, resume=True)
     assert resumed.critic_loss == whole.critic_loss and resumed.generator_loss == whole.generator_loss
-
 
 
 def test_a_short_run_learns_to_follow_the_label():

@@ -309,7 +309,8 @@ def test_linear_critic_with_gp_settles_at_norm_one_plus_shift_over_two_lambda():
     w = critic.weight.detach()[0]
     assert w.norm().item() == pytest.approx(1.0 + 2.0 / 20.0, abs=5e-3)
     assert w[0].item() > 0.99 * w.norm().item()
-    assert len(out.estimate) == len(out.penalty) == 600
+    assert len(out.estimate) == len(out.penalty) == len(out.critic_loss) == 600
+    assert out.generator_loss == []  # no generator, no generator loss
     assert out.estimate[-1] == pytest.approx(2.0 * w.norm().item(), rel=1e-2)
 
 
