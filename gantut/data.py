@@ -175,7 +175,20 @@ def digits() -> tuple[torch.Tensor, torch.Tensor]:
 def mnist(train: bool = True, root: str = "data") -> tuple[torch.Tensor, torch.Tensor] | None:
     """MNIST as ``(images, labels)``: ``FloatTensor[N, 1, 28, 28]`` in [-1, 1] and ``LongTensor[N]``,
     through torchvision (downloaded to ``root`` once), or ``None``, with the reason printed, where
-    torchvision, the network or the files are missing. The book uses it only in full mode."""
+    torchvision, the network or the files are missing. The book uses it only in full mode.
+
+    In a dry run of full mode (:func:`gantut.utils.dry_run`) it downloads nothing and returns a
+    stand-in of the same shapes and range: scikit-learn's 8x8 digits upsampled to 28x28."""
+    from gantut.utils import dry_run
+
+    if dry_run():
+        from sklearn.datasets import load_digits
+
+        d = load_digits()
+        x = torch.tensor(d.images[:512], dtype=torch.float32).unsqueeze(1) / 16 * 2 - 1
+        x = torch.nn.functional.interpolate(x, size=(28, 28), mode="bilinear", align_corners=False)
+        print("dry run: MNIST replaced by 512 of the 8x8 digits, upsampled to 28x28")
+        return x.clamp(-1, 1), torch.tensor(d.target[:512], dtype=torch.long)
     try:
         from torchvision.datasets import MNIST
 

@@ -11,7 +11,7 @@ that a generator can visibly succeed or fail. Chapters 5 and 6 use this module:
 - :func:`sampler` gives :func:`gantut.train.train_gan` its ``sample_real`` (the networks are
   :func:`gantut.networks.image_generator` and :func:`gantut.networks.image_critic`);
 - :func:`frechet_evaluator` is an ``evaluate`` callback for ``train_gan``, and
-  :func:`real_fd_floor` the distance a perfect generator would score at the same sample size.
+  :func:`gantut.floors.fd_floor` the distance a perfect generator would score at the same sample size.
 
 Every image is a ``FloatTensor[n, 1, 8, 8]`` in :math:`[-1, 1]`, as :func:`gantut.data.digits`
 returns it.
@@ -41,7 +41,6 @@ __all__ = [
     "confidence",
     "sampler",
     "frechet_evaluator",
-    "real_fd_floor",
 ]
 
 IMAGE_SHAPE = (1, 8, 8)
@@ -248,7 +247,7 @@ def frechet_evaluator(
       at least 0.9;
     - ``"classes"``: how many of the 10 classes appear among its predictions.
 
-    ``n`` defaults to the size of ``reference``; compare with :func:`real_fd_floor` at that size.
+    ``n`` defaults to the size of ``reference``; compare with :func:`gantut.floors.fd_floor` at that size.
     """
     model = model or classifier()
     reference = split().test_images if reference is None else reference
@@ -266,15 +265,3 @@ def frechet_evaluator(
         }
 
     return evaluate
-
-
-def real_fd_floor(n: int | None = None, seed: int = 4321, model: DigitsClassifier | None = None) -> float:
-    """The Frechet distance between ``n`` training digits (drawn without replacement) and the
-    held-out digits: what a generator that reproduced the training distribution would score.
-    ``n`` defaults to the number of held-out digits, the size :func:`frechet_evaluator` uses;
-    the squared Frechet distance is biased upwards on finite samples, so compare at equal ``n``."""
-    model = model or classifier()
-    data = split()
-    n = n or len(data.test_images)
-    idx = torch.randperm(len(data.train_images), generator=torch.Generator().manual_seed(seed))[:n]
-    return frechet_distance(features(data.train_images[idx], model), features(data.test_images, model))

@@ -47,7 +47,7 @@ from gantut.losses import OBJECTIVES, critic_loss, generator_loss
 
 __all__ = [
     "PENALTIES", "History", "DivergedError", "CriticStep", "adam", "critic_scores", "critic_step",
-    "generator_step", "train_gan", "train_critic", "toy_evaluator", "real_w1_floor",
+    "generator_step", "train_gan", "train_critic", "toy_evaluator",
 ]
 
 Penalty = Callable[[Callable, torch.Tensor, torch.Tensor], torch.Tensor]
@@ -461,31 +461,29 @@ def toy_evaluator(
     """An ``evaluate(generator, iteration=None)`` function for a 2-D toy.
 
     It returns the exact ``w1`` (POT) between ``n`` generated points and a fixed real sample of
-    ``n`` points, and, for mixtures, the ``modes`` hit and the ``high_quality`` fraction
-    (:func:`gantut.metrics.mode_coverage`). The noise is fixed too, so the curves move only when
-    the generator does. Compare ``w1`` with :func:`real_w1_floor` at the same ``n``.
+    ``n`` points (:func:`gantut.floors.evaluation_set`), and, for mixtures, what
+    :func:`gantut.metrics.mode_statistics` measures: the ``modes`` hit, the ``high_quality``
+    fraction, the ``spread`` of the high-quality points around their centres relative to the
+    data's (1 for real data), the ``weight_tv`` between the generated and the true (equal) mode
+    weights, and ``under_dispersed`` (1.0 when the high-quality share is above what real data can
+    score). The noise is fixed too, so the curves move only when the generator does. Compare
+    ``w1`` with :func:`gantut.floors.w1_floor` at the same ``n``: a distribution, not one number.
     """
-    from gantut.metrics import mode_coverage, wasserstein
+    from gantut.floors import evaluation_set
+    from gantut.metrics import mode_statistics, wasserstein
 
+    real = evaluation_set(toy, n, seed)
     g = torch.Generator().manual_seed(seed)
-    real = toy.sample(n, generator=g)
+    toy.sample(n, generator=g)            # the same draws as evaluation_set, then the noise
     z = torch.randn(n, latent_dim, generator=g)
 
     def evaluate(generator: nn.Module, iteration: int | None = None) -> dict[str, float]:
         fake = generator(z.to(next(generator.parameters()).device)).cpu()
         out = {"w1": wasserstein(fake, real)}
         if toy.centers is not None:
-            modes, quality = mode_coverage(fake, toy.centers, toy.std)
-            out.update(modes=float(modes), high_quality=quality)
+            s = mode_statistics(fake, toy.centers, toy.std)
+            out.update(modes=float(s.modes_hit), high_quality=s.high_quality, spread=s.spread,
+                       weight_tv=s.weight_tv, under_dispersed=float(s.under_dispersed))
         return out
 
     return evaluate
-
-
-def real_w1_floor(toy, n: int = 1000, seed: int = 4321) -> float:
-    """Exact W1 between two independent real samples of size ``n``: what a perfect generator
-    would score at that sample size (the finite-sample bias of chapter 2)."""
-    from gantut.metrics import wasserstein
-
-    g = torch.Generator().manual_seed(seed)
-    return wasserstein(toy.sample(n, generator=g), toy.sample(n, generator=g))

@@ -16,7 +16,8 @@ import sys
 import numpy as np
 import torch
 
-__all__ = ["MODES", "configure_threads", "tune_malloc", "choose_device", "seed_everything", "setup"]
+__all__ = ["MODES", "configure_threads", "tune_malloc", "choose_device", "seed_everything", "setup",
+           "sizes", "dry_run", "DRY_RUN"]
 
 
 def configure_threads(n: int | None = None) -> int:
@@ -132,3 +133,60 @@ def setup(seed: int = 0, device: str = "auto", threads: int | None = None,
     tune_malloc()
     seed_everything(seed)
     return choose_device(device)
+
+
+#: The environment variable that turns a smoke run into a dry run of full mode (see :func:`sizes`).
+DRY_RUN = "GANTUT_DRY_RUN"
+
+
+def dry_run() -> bool:
+    """Whether this process is a dry run of full mode: ``GANTUT_DRY_RUN=1`` in the environment
+    (the tests set it; a reader never needs it).
+
+    >>> os.environ.pop(DRY_RUN, None); dry_run()
+    False
+    """
+    return os.environ.get(DRY_RUN, "") not in ("", "0")
+
+
+def sizes(table: dict[str, dict], mode: str) -> dict:
+    """A chapter's settings for ``mode``: ``table[mode]``, after checking that every mode sets the
+    same names.
+
+    **Dry run of full mode.** In a smoke run with ``GANTUT_DRY_RUN=1`` in the environment, it
+    returns full mode's settings with smoke mode's sizes: every integer and every list or tuple of
+    integers (iterations, widths, sample sizes, seeds) comes from ``table["smoke"]``, everything
+    else (learning rates, penalty weights, activations, flags such as ``mnist``) from
+    ``table["full"]``. Full mode's code path then runs in seconds, on a CPU, with the chapter's
+    claims unchecked as in any smoke run: a GPU runner never meets a crash that the tests could
+    have found. :func:`gantut.data.mnist` gives a stand-in of MNIST's shape in a dry run.
+
+    >>> table = {"smoke": dict(iters=10, lr=1e-3), "cpu": dict(iters=500, lr=1e-3),
+    ...          "full": dict(iters=5000, lr=1e-4)}
+    >>> sizes(table, "cpu")
+    {'iters': 500, 'lr': 0.001}
+    >>> os.environ[DRY_RUN] = "1"; dry = sizes(table, "smoke"); del os.environ[DRY_RUN]; dry
+    {'iters': 10, 'lr': 0.0001}
+    """
+    if mode not in MODES:
+        raise ValueError(f'MODE must be "smoke", "cpu" or "full", got {mode!r}')
+    missing = [m for m in MODES if m not in table]
+    if missing:
+        raise ValueError(f"the size table needs an entry for every mode; {missing} missing")
+    names = {m: set(table[m]) for m in MODES}
+    if len({frozenset(v) for v in names.values()}) > 1:
+        union = set().union(*names.values())
+        gaps = {m: sorted(union - v) for m, v in names.items() if union - v}
+        raise ValueError(f"every mode must set the same names; missing: {gaps}")
+    if not (mode == "smoke" and dry_run()):
+        return dict(table[mode])
+
+    def is_size(value) -> bool:
+        if isinstance(value, bool):
+            return False
+        if isinstance(value, int):
+            return True
+        return isinstance(value, (list, tuple)) and all(
+            isinstance(v, int) and not isinstance(v, bool) for v in value)
+
+    return {k: table["smoke"][k] if is_size(v) else v for k, v in table["full"].items()}

@@ -38,7 +38,7 @@ ALL_CHECKERS = [
 @pytest.mark.parametrize("checker", ALL_CHECKERS, ids=lambda c: c.__name__)
 def test_unfinished_exercise_is_not_yet_implemented_and_false(capsys, checker):
     ok, out = verdict(capsys, checker, not_implemented)
-    assert ok is False
+    assert not ok
     assert out.startswith("…") and "not yet implemented" in out
 
 
@@ -48,7 +48,7 @@ def test_a_crashing_answer_gives_a_verdict_not_an_exception(capsys, checker):
         raise TypeError("unsupported operand")
 
     ok, out = verdict(capsys, checker, crashes)
-    assert ok is False
+    assert not ok
     assert out.startswith("✗") and "TypeError" in out and "unsupported operand" in out
 
 
@@ -76,7 +76,7 @@ def declared_wrong_implementations():
 def test_every_declared_mistake_submitted_fails_with_its_own_message(capsys, checker, wrong,
                                                                      message):
     ok, out = verdict(capsys, getattr(checks, "check_" + checker.name), wrong)
-    assert ok is False
+    assert not ok
     assert out.startswith("✗") and message in out
 
 
@@ -85,7 +85,7 @@ def test_every_declared_mistake_submitted_fails_with_its_own_message(capsys, che
     for checker in checks.CHECKERS for case in checker.cases for accepted, note in case.accepted])
 def test_every_accepted_variant_passes_with_its_note(capsys, checker, accepted, note):
     ok, out = verdict(capsys, getattr(checks, "check_" + checker.name), accepted)
-    assert ok is True and out.startswith("✓") and out.endswith(note)
+    assert ok and out.startswith("✓") and out.endswith(note)
 
 
 def test_engine_names_a_listed_mistake_and_otherwise_says_what_the_case_expected(capsys):
@@ -148,12 +148,12 @@ def make_gp(eps="uniform", norm_dims="all", create_graph=True, where="interpolat
 
 def test_correct_gradient_penalty_passes(capsys):
     ok, out = verdict(capsys, checks.check_gradient_penalty, make_gp())
-    assert ok is True and out.startswith("✓")
+    assert ok and out.startswith("✓")
 
 
 def test_gantut_gradient_penalty_passes(capsys):
     ok, out = verdict(capsys, checks.check_gradient_penalty, lipschitz.gradient_penalty)
-    assert ok is True and out.startswith("✓")
+    assert ok and out.startswith("✓")
 
 
 @pytest.mark.parametrize("variant, named", [
@@ -176,7 +176,7 @@ def test_gantut_gradient_penalty_passes(capsys):
 ])
 def test_gradient_penalty_mistake_is_named(capsys, variant, named):
     ok, out = verdict(capsys, checks.check_gradient_penalty, make_gp(**variant))
-    assert ok is False
+    assert not ok
     assert out.startswith("✗") and named in out
 
 
@@ -185,13 +185,13 @@ def test_gradient_penalty_detach_is_reported_as_not_training_the_critic(capsys):
         return make_gp()(critic, real, fake).detach()
 
     ok, out = verdict(capsys, checks.check_gradient_penalty, detached)
-    assert ok is False and "cannot train the critic" in out
+    assert not ok and "cannot train the critic" in out
 
 
 def test_gradient_penalty_that_never_calls_the_critic_is_named(capsys):
     ok, out = verdict(capsys, checks.check_gradient_penalty,
                       lambda critic, real, fake: torch.tensor(0.0, requires_grad=True))
-    assert ok is False and "never evaluates the critic" in out
+    assert not ok and "never evaluates the critic" in out
 
 
 def test_gradient_penalty_off_the_expectation_on_a_nonlinear_critic_is_reported(capsys):
@@ -203,7 +203,7 @@ def test_gradient_penalty_off_the_expectation_on_a_nonlinear_critic_is_reported(
         return (grad.flatten(1).norm(dim=1) - 1).pow(2).mean()
 
     ok, out = verdict(capsys, checks.check_gradient_penalty, gradient_at_fake)
-    assert ok is False and "on a nonlinear critic" in out and "should be about" in out
+    assert not ok and "on a nonlinear critic" in out and "should be about" in out
 
 
 # --------------------------------------------------------------------------------------------
@@ -212,13 +212,13 @@ def test_gradient_penalty_off_the_expectation_on_a_nonlinear_critic_is_reported(
 def test_correct_wgan_critic_loss_passes(capsys):
     ok, out = verdict(capsys, checks.check_wgan_critic_loss,
                       lambda real, fake: torch.mean(fake) - torch.mean(real))
-    assert ok is True and out.startswith("✓")
+    assert ok and out.startswith("✓")
 
 
 def test_gantut_wgan_critic_loss_passes(capsys):
     ok, out = verdict(capsys, checks.check_wgan_critic_loss,
                       lambda real, fake: losses.critic_loss("wgan", real, fake))
-    assert ok is True and out.startswith("✓")
+    assert ok and out.startswith("✓")
 
 
 def bce(real, fake):
@@ -238,7 +238,7 @@ def bce(real, fake):
 ], ids=["flipped", "bce", "sigmoid", "sum", "item", "detached"])
 def test_wgan_critic_loss_mistake_is_named(capsys, fn, named):
     ok, out = verdict(capsys, checks.check_wgan_critic_loss, fn)
-    assert ok is False
+    assert not ok
     assert out.startswith("✗") and named in out
 
 
@@ -248,12 +248,12 @@ def test_wgan_critic_loss_mistake_is_named(capsys, fn, named):
 def test_correct_wasserstein_1d_passes(capsys):
     ok, out = verdict(capsys, checks.check_wasserstein_1d,
                       lambda u, v: float(np.mean(np.abs(np.sort(u) - np.sort(v)))))
-    assert ok is True and out.startswith("✓")
+    assert ok and out.startswith("✓")
 
 
 def test_gantut_wasserstein_1d_passes(capsys):
     ok, out = verdict(capsys, checks.check_wasserstein_1d, metrics.wasserstein_1d)
-    assert ok is True and out.startswith("✓")
+    assert ok and out.startswith("✓")
 
 
 @pytest.mark.parametrize("fn, named", [
@@ -266,7 +266,7 @@ def test_gantut_wasserstein_1d_passes(capsys):
 ], ids=["unsorted", "squared", "mean-difference", "n-1", "no-division", "array"])
 def test_wasserstein_1d_mistake_is_named(capsys, fn, named):
     ok, out = verdict(capsys, checks.check_wasserstein_1d, fn)
-    assert ok is False
+    assert not ok
     assert out.startswith("✗") and named in out
 
 
@@ -294,12 +294,12 @@ def power_iteration_on_w_alone(W, n_iter):
 
 def test_correct_power_iteration_passes(capsys):
     ok, out = verdict(capsys, checks.check_power_iteration, my_power_iteration)
-    assert ok is True and out.startswith("✓")
+    assert ok and out.startswith("✓")
 
 
 def test_gantut_power_iteration_passes(capsys):
     ok, out = verdict(capsys, checks.check_power_iteration, lipschitz.power_iteration)
-    assert ok is True and out.startswith("✓")
+    assert ok and out.startswith("✓")
 
 
 @pytest.mark.parametrize("fn, named", [
@@ -311,7 +311,7 @@ def test_gantut_power_iteration_passes(capsys):
 ], ids=["sigma-squared", "frobenius", "max-entry", "eigenvalue", "iterates-w-alone"])
 def test_power_iteration_mistake_is_named(capsys, fn, named):
     ok, out = verdict(capsys, checks.check_power_iteration, fn)
-    assert ok is False
+    assert not ok
     assert out.startswith("✗") and named in out
 
 
@@ -333,12 +333,12 @@ def make_coverage(threshold="3std", quality_filter=True, as_count=False):
 
 def test_correct_mode_coverage_passes(capsys):
     ok, out = verdict(capsys, checks.check_mode_coverage, make_coverage())
-    assert ok is True and out.startswith("✓")
+    assert ok and out.startswith("✓")
 
 
 def test_gantut_mode_coverage_passes(capsys):
     ok, out = verdict(capsys, checks.check_mode_coverage, metrics.mode_coverage)
-    assert ok is True and out.startswith("✓")
+    assert ok and out.startswith("✓")
 
 
 @pytest.mark.parametrize("variant, named", [
@@ -349,7 +349,7 @@ def test_gantut_mode_coverage_passes(capsys):
 ])
 def test_mode_coverage_mistake_is_named(capsys, variant, named):
     ok, out = verdict(capsys, checks.check_mode_coverage, make_coverage(**variant))
-    assert ok is False
+    assert not ok
     assert out.startswith("✗") and named in out
 
 
@@ -359,7 +359,7 @@ def test_mode_coverage_pair_in_wrong_order_is_named(capsys):
         return high_quality, modes_hit
 
     ok, out = verdict(capsys, checks.check_mode_coverage, swapped)
-    assert ok is False and "return (modes_hit, high_quality)" in out
+    assert not ok and "return (modes_hit, high_quality)" in out
 
 
 # --------------------------------------------------------------------------------------------
@@ -384,17 +384,17 @@ def make_frechet(root="matrix", covariance="each", squared=True, ddof=1):
 
 def test_correct_frechet_distance_passes(capsys):
     ok, out = verdict(capsys, checks.check_frechet_distance, make_frechet())
-    assert ok is True and out.startswith("✓") and "divide by n" not in out
+    assert ok and out.startswith("✓") and "divide by n" not in out
 
 
 def test_gantut_frechet_distance_passes(capsys):
     ok, out = verdict(capsys, checks.check_frechet_distance, metrics.frechet_distance)
-    assert ok is True and out.startswith("✓")
+    assert ok and out.startswith("✓")
 
 
 def test_frechet_distance_with_biased_covariances_passes_with_a_note(capsys):
     ok, out = verdict(capsys, checks.check_frechet_distance, make_frechet(ddof=0))
-    assert ok is True and out.startswith("✓") and "divide by n" in out
+    assert ok and out.startswith("✓") and "divide by n" in out
 
 
 def test_frechet_distance_of_means_only_is_named(capsys):
@@ -402,7 +402,7 @@ def test_frechet_distance_of_means_only_is_named(capsys):
         return float(np.sum((fa.mean(0) - fb.mean(0)) ** 2))
 
     ok, out = verdict(capsys, checks.check_frechet_distance, means_only)
-    assert ok is False and "the trace term is missing" in out
+    assert not ok and "the trace term is missing" in out
 
 
 def test_frechet_distance_complex_result_is_named(capsys):
@@ -410,7 +410,7 @@ def test_frechet_distance_complex_result_is_named(capsys):
         return np.complex128(metrics.frechet_distance(fa, fb) + 1e-9j)
 
     ok, out = verdict(capsys, checks.check_frechet_distance, complex_result)
-    assert ok is False and "complex" in out and ".real" in out
+    assert not ok and "complex" in out and ".real" in out
 
 
 @pytest.mark.parametrize("variant, named", [
@@ -421,7 +421,7 @@ def test_frechet_distance_complex_result_is_named(capsys):
 ])
 def test_frechet_distance_mistake_is_named(capsys, variant, named):
     ok, out = verdict(capsys, checks.check_frechet_distance, make_frechet(**variant))
-    assert ok is False
+    assert not ok
     assert out.startswith("✗") and named in out
 
 

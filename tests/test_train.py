@@ -8,7 +8,7 @@ from torch import nn
 from gantut.data import toy
 from gantut.networks import mlp
 from gantut.train import (DivergedError, History, adam, critic_scores, critic_step, generator_step,
-                          real_w1_floor, toy_evaluator, train_critic, train_gan)
+                          toy_evaluator, train_critic, train_gan)
 
 TOY = toy("8gaussians")
 
@@ -30,7 +30,7 @@ def test_history_has_one_entry_per_generator_iteration_and_evaluations():
     assert h.iteration == [1, 2, 3, 4, 5, 6]
     assert len(h.critic_loss) == len(h.penalty) == len(h.estimate) == 6
     assert h.eval_iteration == [3, 6]
-    assert set(h.evals) == {"w1", "modes", "high_quality"}
+    assert set(h.evals) == {"w1", "modes", "high_quality", "spread", "weight_tv", "under_dispersed"}
 
 
 @pytest.mark.parametrize("objective", ["minimax", "nonsaturating", "wgan", "hinge", "lsgan"])
@@ -97,9 +97,23 @@ def test_unknown_names_are_refused():
         train_gan(G, C, sampler(), objective="wasserstein")
 
 
-def test_real_w1_floor_is_small_for_8gaussians():
-    floor = real_w1_floor(TOY, n=500)
-    assert 0.01 < floor < 0.2
+def test_toy_evaluator_reports_mode_statistics_and_compares_with_the_floors_real_set():
+    from gantut.floors import evaluation_set, w1_floor
+
+    class Real(torch.nn.Module):  # a "generator" that returns fresh real points
+        def __init__(self):
+            super().__init__()
+            self.p = torch.nn.Parameter(torch.zeros(1))
+
+        def forward(self, z):
+            return TOY.sample(len(z), generator=torch.Generator().manual_seed(99))
+
+    out = toy_evaluator(TOY, n=500)(Real())
+    assert set(out) == {"w1", "modes", "high_quality", "spread", "weight_tv", "under_dispersed"}
+    assert out["modes"] == 8 and out["under_dispersed"] == 0.0 and 0.85 < out["spread"] < 1.15
+    floor = w1_floor(TOY, n=500)
+    assert floor.quantile(0.0) * 0.5 < out["w1"] < floor.quantile(1.0) * 1.5   # a real set scores the floor
+    assert torch.equal(evaluation_set(TOY, 500), TOY.sample(500, generator=torch.Generator().manual_seed(1234)))
 
 
 def test_lr_decay_goes_linearly_to_zero_and_is_off_by_default():

@@ -3,7 +3,8 @@ r"""Check exercise answers and say, in one friendly line, what is right or what 
 Each checker takes the student's function, runs it on a few small cases with fixed seeds, compares
 the answers with the reference implementation in :mod:`gantut` and, when one differs, with the
 mistakes students most often make, so that the verdict can name the mistake rather than only say
-"wrong". It prints one line and returns ``True`` only when the answer is correct:
+"wrong". It prints one line and returns a :class:`~gantut.checks.engine.Verdict`, true only when
+the answer is correct (a checker call at the end of a cell shows only the printed line):
 
 - ``✓ name: ...``  correct;
 - ``✗ name: ...``  a mistake, named where it is a known one, or the case where the answer differs;
@@ -34,8 +35,9 @@ Modules:
 
 >>> def my_loss(real_scores, fake_scores):
 ...     return fake_scores.mean() - real_scores.mean()
->>> check_wgan_critic_loss(my_loss)  # doctest: +ELLIPSIS
+>>> ok = check_wgan_critic_loss(my_loss)  # doctest: +ELLIPSIS
 ✓ wgan_critic_loss: correct: ...
+>>> bool(ok)
 True
 """
 

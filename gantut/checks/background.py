@@ -8,7 +8,7 @@ import numpy as np
 import torch
 
 from gantut import divergences
-from gantut.checks.engine import Case, Checker, Sign, Wrong, run
+from gantut.checks.engine import Case, Checker, Sign, Wrong, Verdict, run
 
 __all__ = ["check_optimal_discriminator", "OPTIMAL_DISCRIMINATOR"]
 
@@ -71,7 +71,7 @@ OPTIMAL_DISCRIMINATOR = Checker(
     ])
 
 
-def check_optimal_discriminator(fn) -> bool:
+def check_optimal_discriminator(fn) -> Verdict:
     r"""Check ``fn(p_r, p_g) -> D`` against :math:`D^* = p_r / (p_r + p_g)` on density values.
 
     Cases: two Gaussian densities on a grid of 81 points, and four points where both densities

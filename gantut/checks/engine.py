@@ -17,7 +17,7 @@ from typing import Any, Callable, Sequence, Tuple, Union
 import numpy as np
 import torch
 
-__all__ = ["Wrong", "Sign", "Case", "Checker", "run", "verdict", "call", "number",
+__all__ = ["Wrong", "Sign", "Verdict", "Case", "Checker", "run", "verdict", "call", "number",
            "number_called", "close", "show", "first_line"]
 
 
@@ -165,16 +165,47 @@ def _check(case: Case, fn: Callable, mistakes: Sequence[Mistake]) -> str:
     raise Wrong(f"on {case.name}: expected {show(expected)}, your function returned {show(got)}")
 
 
-def run(checker: Checker, fn: Callable) -> bool:
-    """Check ``fn`` on every case of ``checker``; print the verdict and return ``True`` if right."""
+class Verdict:
+    """What a checker returns: true when the answer is right. The verdict line is already printed,
+    so in a notebook a checker call as a cell's last line shows nothing more (no stray ``False``).
+
+    >>> bool(Verdict(True)), bool(Verdict(False)), Verdict(False)
+    (True, False, Verdict(False))
+    """
+
+    __slots__ = ("right",)
+
+    def __init__(self, right: bool) -> None:
+        self.right = bool(right)
+
+    def __bool__(self) -> bool:
+        return self.right
+
+    def __eq__(self, other: object) -> bool:
+        return bool(self) == bool(other)
+
+    def __hash__(self) -> int:
+        return hash(self.right)
+
+    def __repr__(self) -> str:
+        return f"Verdict({self.right})"
+
+    def _ipython_display_(self) -> None:  # the printed verdict line says it all
+        pass
+
+
+def run(checker: Checker, fn: Callable) -> Verdict:
+    """Check ``fn`` on every case of ``checker``; print the verdict and return a :class:`Verdict`,
+    true if right."""
     def body() -> str:
         notes = [_check(case, fn, checker.mistakes) for case in checker.cases]
         return checker.praise + "".join(dict.fromkeys(note for note in notes if note))
     return verdict(checker.name, body)
 
 
-def verdict(name: str, body: Callable[[], str]) -> bool:
-    """Run ``body`` and print one verdict line for exercise ``name``; ``True`` when it is right.
+def verdict(name: str, body: Callable[[], str]) -> Verdict:
+    """Run ``body`` and print one verdict line for exercise ``name``; a :class:`Verdict`, true
+    when it is right.
 
     ``body`` returns the praise, or raises :class:`Wrong`. The student's ``NotImplementedError``
     means the exercise is not done yet; any other exception is reported, never re-raised, so that a
@@ -188,12 +219,12 @@ def verdict(name: str, body: Callable[[], str]) -> bool:
     except NotImplementedError:
         print(f"… {name}: not yet implemented; replace `raise NotImplementedError` with your code "
               "and run the cell again")
-        return False
+        return Verdict(False)
     except Wrong as wrong:
         print(f"✗ {name}: " + " ".join(str(wrong).split()))
-        return False
+        return Verdict(False)
     except Exception as error:  # e.g. from backward() on the answer's output: report, never raise
         print(f"✗ {name}: checking stopped with {type(error).__name__}: {first_line(error)}")
-        return False
+        return Verdict(False)
     print(f"✓ {name}: {praise}")
-    return True
+    return Verdict(True)

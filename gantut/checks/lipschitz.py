@@ -6,7 +6,7 @@ from functools import partial
 
 import torch
 
-from gantut.checks.engine import Case, Checker, close, number_called, run
+from gantut.checks.engine import Case, Checker, close, number_called, Verdict, run
 
 __all__ = ["check_power_iteration", "POWER_ITERATION"]
 
@@ -61,7 +61,7 @@ POWER_ITERATION = Checker(
     ])
 
 
-def check_power_iteration(fn) -> bool:
+def check_power_iteration(fn) -> Verdict:
     r"""Check ``fn(W, n_iter) -> float``, the largest singular value :math:`\sigma_1(W)` by power
     iteration,
 

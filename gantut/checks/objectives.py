@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 
 from gantut import losses
-from gantut.checks.engine import Case, Checker, Wrong, close, number, run
+from gantut.checks.engine import Case, Checker, Wrong, close, number, Verdict, run
 
 __all__ = ["check_wgan_critic_loss", "WGAN_CRITIC_LOSS"]
 
@@ -68,7 +68,7 @@ WGAN_CRITIC_LOSS = Checker(
     ])
 
 
-def check_wgan_critic_loss(fn) -> bool:
+def check_wgan_critic_loss(fn) -> Verdict:
     r"""Check ``fn(real_scores, fake_scores) -> scalar tensor``, the WGAN critic loss
 
     .. math::  L_{\text{critic}} = \mathbb{E} f(\tilde x) - \mathbb{E} f(x),

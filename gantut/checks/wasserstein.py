@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from gantut import metrics
-from gantut.checks.engine import Case, Checker, Sign, number_called, run
+from gantut.checks.engine import Case, Checker, Sign, number_called, Verdict, run
 
 __all__ = ["check_wasserstein_1d", "WASSERSTEIN_1D"]
 
@@ -60,7 +60,7 @@ WASSERSTEIN_1D = Checker(
     ])
 
 
-def check_wasserstein_1d(fn) -> bool:
+def check_wasserstein_1d(fn) -> Verdict:
     r"""Check ``fn(u, v) -> float``, :math:`W_1` between two 1-D samples of equal size n,
 
     .. math::  W_1 = \frac1n \sum_i \lvert u_{(i)} - v_{(i)} \rvert

@@ -10,7 +10,7 @@ import torch
 from torch import nn
 
 from gantut import metrics
-from gantut.checks.engine import Case, Checker, Sign, Wrong, close, first_line, number, run
+from gantut.checks.engine import Case, Checker, Sign, Wrong, close, first_line, number, Verdict, run
 from gantut.metrics import sqrtm_psd
 
 __all__ = ["check_gradient_penalty", "check_mode_coverage", "check_frechet_distance",
@@ -242,7 +242,7 @@ GRADIENT_PENALTY = Checker(
     ])
 
 
-def check_gradient_penalty(fn) -> bool:
+def check_gradient_penalty(fn) -> Verdict:
     r"""Check ``fn(critic, real, fake) -> scalar tensor``, the two-sided WGAN-GP penalty
 
     .. math::
@@ -344,7 +344,7 @@ MODE_COVERAGE = Checker(
     ])
 
 
-def check_mode_coverage(fn) -> bool:
+def check_mode_coverage(fn) -> Verdict:
     r"""Check ``fn(samples, centers, std) -> (modes_hit, high_quality)``, the 3-std rule.
 
     A sample is high quality when it lies within :math:`3\sigma` of its nearest centre; a mode is
@@ -434,7 +434,7 @@ FRECHET_DISTANCE = Checker(
     ])
 
 
-def check_frechet_distance(fn) -> bool:
+def check_frechet_distance(fn) -> Verdict:
     r"""Check ``fn(features_a, features_b) -> float``, the *squared* Frechet distance
 
     .. math::
