@@ -1,6 +1,6 @@
 # Two commands do everything on a fresh machine (Python 3.11 + pip):
 #   make book   build the HTML book into _build/html
-#   make test   run every test: unit tests, notebooks (nbval + papermill smoke), book build
+#   make test   run every test: unit tests, notebooks (a second seed, smoke, full-mode dry run), book
 # Both create .venv and install what they need. The CPU pin for torch lives in constraints.txt.
 
 PYTHON ?= python3
@@ -27,11 +27,13 @@ book: $(STAMP)
 	$(BIN)/jupyter-book build . -W --keep-going
 	@echo "The book is at file://$(CURDIR)/_build/html/index.html"
 
-# Everything in one pytest run: unit tests, notebook structure, papermill smoke runs, the book
-# build (tests/), and nbval on every committed notebook in its default mode (notebooks/).
-# Two workers for two cores; --dist loadscope keeps each notebook's cells on one worker.
+# Everything in one pytest run (tests/): unit tests; for every notebook its structure, that its
+# committed default-seed outputs come from the current code (make execute stamps them), a run in
+# its default mode at a second seed, a smoke run, a dry run of its full mode and its student
+# version; the book build and the browser checks. Two workers for two cores: the book's tests
+# stay on one worker (--dist loadgroup), the longest runs start first (tests/conftest.py).
 test: $(STAMP) browser
-	$(BIN)/python -m pytest -n 2 --dist loadscope --nbval-lax tests notebooks
+	$(BIN)/python -m pytest -n 2 --dist loadgroup tests
 
 # The browser checks use Debian's chromium: installed here with apt when missing (as root).
 browser:

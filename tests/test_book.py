@@ -18,6 +18,8 @@ import yaml
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+# One worker builds the book once and runs every check on it (make test: --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("book")
 
 
 def toc_pages() -> list[str]:

@@ -1,12 +1,24 @@
-"""Every notebook in notebooks/ is tested automatically: its structure here, a papermill run in
-smoke mode here, and (from the Makefile's pytest call) an nbval run in its default mode.
-A new chapter notebook needs no edit to this file."""
+"""Every notebook in notebooks/ is tested automatically, and a new chapter notebook needs no edit
+to this file:
+
+- its structure (parameters, outputs, opening, asserts, set-up, no hand-written loops);
+- its committed outputs are fresh: computed at the default seed from the code cells and the gantut
+  code it has now (``make execute`` stamps what they were computed from: tools/fingerprint.py);
+- a papermill run in its default mode at a second seed (``SECOND_SEED``, 1 unless the environment
+  variable ``GANTUT_SECOND_SEED`` says otherwise), so that every claim it asserts about a training
+  run holds at a seed nobody tuned it on; the executed copies are kept in ``_build/seed<N>/``;
+- a smoke run, a dry run of its full mode (:func:`gantut.utils.sizes`), and a smoke run of its
+  student version;
+- every glued number its prose shows exists in its outputs, and no prose types a section number.
+"""
 
 from __future__ import annotations
 
 import json
+import os
 import pathlib
 import re
+import sys
 
 import pytest
 import yaml
@@ -14,6 +26,9 @@ import yaml
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]*.ipynb"))
 IDS = [p.stem for p in NOTEBOOKS]
+
+
+SECOND_SEED = int(os.environ.get("GANTUT_SECOND_SEED", "1"))
 
 
 def load(path: pathlib.Path) -> dict:
@@ -63,7 +78,7 @@ def test_notebook_opens_with_objectives_prerequisites_and_time(path):
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
 def test_notebook_asserts_its_claims(path):
     asserts = sum(len(re.findall(r"^\s*assert ", source(c), re.M)) for c in code_cells(load(path)))
-    assert asserts >= 3, "a chapter asserts its key claims so nbval fails when the science breaks"
+    assert asserts >= 3, "a chapter asserts its key claims so that a run fails when the science breaks"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
@@ -118,6 +133,96 @@ def test_notebook_runs_in_smoke_mode(path, tmp_path):
         cwd=str(path.parent),
         progress_bar=False,
     )
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_committed_outputs_come_from_the_current_code(path):
+    sys.path.insert(0, str(ROOT / "tools"))
+    from fingerprint import fingerprint
+
+    nb = load(path)
+    stamp = nb["metadata"].get("gantut", {}).get("executed")
+    fix = f"re-execute it: make execute NB=notebooks/{path.name}"
+    assert stamp, f"{path.name} has no execution stamp; {fix}"
+    assert (stamp["mode"], stamp["seed"]) == ("cpu", 0), f"committed outputs are the default run; {fix}"
+    now = fingerprint(nb)
+    assert stamp["notebook_code"] == now["notebook_code"], f"its code cells changed since its outputs; {fix}"
+    assert stamp["gantut_code"] == now["gantut_code"], f"gantut's code changed since its outputs; {fix}"
+
+
+@pytest.mark.notebook
+@pytest.mark.second_seed
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_notebook_claims_hold_at_a_second_seed(path):
+    import papermill
+
+    out = ROOT / "_build" / f"seed{SECOND_SEED}"
+    out.mkdir(parents=True, exist_ok=True)
+    papermill.execute_notebook(str(path), str(out / path.name), parameters={"SEED": SECOND_SEED},
+                               kernel_name="python3", cwd=str(path.parent), progress_bar=False)
+
+
+@pytest.mark.notebook
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_full_mode_dry_run(path, tmp_path, monkeypatch):
+    """Full mode's code path (settings, flags, the MNIST branch on a stand-in) with smoke's sizes."""
+    import papermill
+
+    monkeypatch.setenv("GANTUT_DRY_RUN", "1")
+    out = tmp_path / path.name
+    papermill.execute_notebook(str(path), str(out), parameters={"MODE": "smoke"},
+                               kernel_name="python3", cwd=str(path.parent), progress_bar=False)
+    text = out.read_text()
+    if '"mnist"' in "".join(source(c) for c in code_cells(load(path))):
+        assert "MNIST replaced by" in text, "the dry run should reach the MNIST part on its stand-in"
+
+
+GLUE_ROLE = re.compile(r"\{glue(?::[a-z]+)?\}`([^`:]+)(?::[^`]*)?`")
+GLUE_DIRECTIVE = re.compile(r"^```\{glue(?::[a-z]+)?\}\s+(\S+)", re.M)
+
+
+def glued_names(nb: dict) -> set[str]:
+    names = set()
+    for cell in code_cells(nb):
+        for o in cell.get("outputs", []):
+            name = o.get("metadata", {}).get("scrapbook", {}).get("name")
+            if name:
+                names.add(name)
+    return names
+
+
+def markdown(nb: dict) -> str:
+    return "\n".join(source(c) for c in nb["cells"] if c["cell_type"] == "markdown")
+
+
+def test_glue_patterns_find_roles_and_directives():
+    text = "W1 is {glue:text}`w1:.3f` and {glue}`n`.\n```{glue:figure} fig\n```"
+    assert set(GLUE_ROLE.findall(text)) | set(GLUE_DIRECTIVE.findall(text)) == {"w1", "n", "fig"}
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_every_glued_name_in_the_prose_is_in_the_outputs(path):
+    nb = load(path)
+    text = markdown(nb)
+    wanted = set(GLUE_ROLE.findall(text)) | set(GLUE_DIRECTIVE.findall(text))
+    missing = wanted - glued_names(nb)
+    assert not missing, f"the prose shows glued values that no output provides: {sorted(missing)}"
+
+
+TYPED_SECTION = re.compile(r"(?i)(\bsections?\s+\d|§\s*\d)")
+PAGES = NOTEBOOKS + sorted((ROOT / "book").glob("*.md")) + [ROOT / "README.md"]
+
+
+def test_typed_section_pattern_catches_the_usual_forms():
+    assert TYPED_SECTION.search("see section 2") and TYPED_SECTION.search("in Sections 3 and 4")
+    assert TYPED_SECTION.search("§ 4") and not TYPED_SECTION.search("{ref}`the dual <sec-dual>`")
+
+
+@pytest.mark.parametrize("path", PAGES, ids=[p.name for p in PAGES])
+def test_prose_cross_references_with_ref_not_typed_section_numbers(path):
+    text = markdown(load(path)) if path.suffix == ".ipynb" else path.read_text()
+    found = sorted({m.group(0) for m in TYPED_SECTION.finditer(text)})
+    assert not found, f"typed section numbers {found}: label the section, (name)=, and use {{ref}}`name`"
 
 
 def _student(path: pathlib.Path):

@@ -3,7 +3,7 @@
     python tools/execute_notebooks.py [notebooks/NN_name.ipynb ...]   (default: every chapter)
 
 For each notebook: a papermill run in smoke mode (timed, thrown away), then the default-mode run
-that is committed (timed). The first markdown cell's line starting with ``**Run time**`` is then
+that is committed (timed), stamped with what it was computed from (tools/fingerprint.py). The first markdown cell's line starting with ``**Run time**`` is then
 rewritten with both measured times, so the time a reader sees at the top of a chapter is the one
 this machine measured, never a guess.
 """
@@ -22,6 +22,7 @@ import json
 
 import nbformat
 import papermill
+from fingerprint import fingerprint
 from nbclient import NotebookClient
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -54,6 +55,8 @@ def execute(path: pathlib.Path) -> tuple[float, float]:
             break
     else:
         print(f"  note: {path.name} has no '**Run time**' line in a markdown cell to update")
+    nb.metadata["gantut"] = {"executed": dict(fingerprint(nb), mode="cpu", seed=0,
+                                              date=time.strftime("%Y-%m-%d"))}
     nbformat.write(nb, path)
     return default, smoke
 
