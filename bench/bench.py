@@ -187,6 +187,31 @@ def bench_time_to_quality(iterations=2000, eval_every=100, n=1000, seed=0) -> di
 
 
 # ------------------------------------------------------------------------------------------
+# 2b. the real-vs-real references ("floors") the chapters compare with, as distributions
+# ------------------------------------------------------------------------------------------
+def bench_floors(toy_sizes=(500, 1000), draws=20) -> list[dict]:
+    """gantut.floors at the sample sizes the chapters evaluate with: the exact W1 of a perfect
+    generator against each toy's evaluation set, and the digits' Frechet distance of training
+    digits against the held-out ones (all held out, and half as many), over `draws` draws each."""
+    from gantut import floors
+
+    rows = []
+
+    def row(what, data_name, f):
+        rows.append({"what": what, "data": data_name, "n": f.n, "draws": len(f.values), "mean": f.mean,
+                     "sd": f.sd, "min": min(f.values), "q05": f.quantile(0.05), "q95": f.quantile(0.95),
+                     "max": max(f.values)})
+
+    for name in ("8gaussians", "25gaussians", "swissroll"):
+        for n in toy_sizes:
+            row("W1", name, floors.w1_floor(data.toy(name), n=n, draws=draws))
+    full = floors.fd_floor(draws=draws)
+    row("d_F^2", "digits", full)
+    row("d_F^2", "digits", floors.fd_floor(n=full.n // 2, draws=draws))
+    return rows
+
+
+# ------------------------------------------------------------------------------------------
 # 3. exact OT against sliced and Sinkhorn as n grows
 # ------------------------------------------------------------------------------------------
 _OT_CHILD = r"""
@@ -327,7 +352,7 @@ def write_table(results: dict, path: pathlib.Path) -> None:
             "## Time to quality on 8gaussians with the book's CPU settings",
             "",
             f"Measured {q.get('measured', 'in an earlier run')}. Settings: {q['settings']}. Quality: 8/8 modes, at least 90% high-quality samples and exact "
-            (f"W1 within 2x of the mean real-vs-real value at n = 1000: {q['floor_w1']:.3f} +- "
+            + (f"W1 within 2x of the mean real-vs-real value at n = 1000: {q['floor_w1']:.3f} +- "
              f"{q['floor_w1_sd']:.3f} (mean +- sd over {q['floor_draws']} draws against the evaluator's real set, range "
              f"{q['floor_w1_range'][0]:.3f} to {q['floor_w1_range'][1]:.3f})." if "floor_w1_sd" in q else
              f"W1 within 2x of the real-vs-real value ({q['floor_w1']:.3f} at n = 1000, one draw)."),
@@ -337,12 +362,35 @@ def write_table(results: dict, path: pathlib.Path) -> None:
             + f" Evaluation (exact W1 with POT every 100 iterations) took {100 * q['eval_fraction']:.1f}% "
             "of the run's time.",
             "",
-            "| iteration | training s | modes | high quality | exact W1 |",
-            "|---|---|---|---|---|",
+            "| iteration | training s | modes | high quality | spread | mode-weight TV | exact W1 |",
+            "|---|---|---|---|---|---|---|",
         ]
         for c in q["curve"]:
             lines.append(f"| {c['iteration']} | {c['train_s']:.1f} | {c['modes']:.0f} | "
-                         f"{100 * c['high_quality']:.1f}% | {c['w1']:.3f} |")
+                         f"{100 * c['high_quality']:.1f}% | {c.get('spread', float('nan')):.2f} | "
+                         f"{c.get('weight_tv', float('nan')):.3f} | {c['w1']:.3f} |")
+        lines += ["", "Spread: the root-mean-square distance of the high-quality samples to their centre over "
+                  "real data's (1 for real data, below 1 for modes narrower than the data); mode-weight TV: "
+                  "the total variation between the generated and the true mode weights."]
+        lines.append("")
+    if "floors" in results:
+        lines += [
+            "## Floors: what a perfect generator scores, as a distribution",
+            "",
+            f"Measured {results.get('floors_measured', 'in an earlier run')} with `gantut.floors`. A generator that "
+            "samples the data exactly still scores a positive distance on n samples, and from one draw to the "
+            "next that value varies severalfold. For the toys: the exact W1 between the real set that "
+            "`gantut.train.toy_evaluator` compares with and fresh real sets of the same n; for the digits: "
+            "the Frechet distance d_F^2 between n training digits and the held-out digits that "
+            "`gantut.digits.frechet_evaluator` compares with. The chapters compare with these means and "
+            "spreads at the same n.",
+            "",
+            "| distance | data | n | draws | mean | sd | min | 5% | 95% | max |",
+            "|---|---|---|---|---|---|---|---|---|---|",
+        ]
+        for r in results["floors"]:
+            lines.append(f"| {r['what']} | {r['data']} | {r['n']} | {r['draws']} | {r['mean']:.3f} | {r['sd']:.3f} | "
+                         f"{r['min']:.3f} | {r['q05']:.3f} | {r['q95']:.3f} | {r['max']:.3f} |")
         lines.append("")
     if "ot" in results:
         lines += [
@@ -383,8 +431,8 @@ def write_table(results: dict, path: pathlib.Path) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--only", nargs="*", default=["training", "quality", "ot"],
-                        choices=["training", "quality", "ot"])
+    parser.add_argument("--only", nargs="*", default=["training", "quality", "floors", "ot"],
+                        choices=["training", "quality", "floors", "ot"])
     parser.add_argument("--ot-sizes", nargs="*", type=int, default=[250, 500, 1000, 2000, 4000, 8000])
     parser.add_argument("--out", default=str(ROOT / "bench" / "results.json"))
     parser.add_argument("--table", default=str(ROOT / "book" / "performance.md"))
@@ -407,6 +455,10 @@ def main() -> None:
         print("time to quality ...", flush=True)
         results["quality"] = {**bench_time_to_quality(), **stamp}
         print("  reached after", results["quality"]["seconds_to_quality"], "s", flush=True)
+    if "floors" in args.only:
+        print("floors ...", flush=True)
+        results["floors"] = bench_floors()
+        results["floors_measured"] = stamp["measured"]
     if "ot" in args.only:
         print("exact OT ...", flush=True)
         results["ot"] = bench_ot(args.ot_sizes)

@@ -1,6 +1,7 @@
 """The book as readers meet it: it builds with warnings as errors, and in headless Chromium every
-page loads without console errors, links and images resolve, math renders offline, and the search
-finds "Wasserstein". Screenshots of the chapter pages land in _build/screenshots/ for review."""
+page loads without console errors, links and images resolve, math renders offline, no display
+equation or printed output is wider than the text column, no solution shows its output outside its
+collapsed toggle, no bare True/False is printed, and the search finds "Wasserstein". Screenshots of the chapter pages land in _build/screenshots/ for review."""
 
 from __future__ import annotations
 
@@ -93,6 +94,56 @@ def visit(browser, url: str):
     return page, errors
 
 
+# What a reader would miss on the page: display equations or printed outputs wider than the text
+# column (cut off or scrolled sideways), a solution's output showing outside its collapsed toggle
+# (right under "predict before running"), and a bare True/False printed after a call.
+LAYOUT = """() => {
+  const column = (document.querySelector('article') || document.body).getBoundingClientRect();
+  const visible = (el) => el.getClientRects().length > 0 && el.checkVisibility();
+  const out = {math: [], outputs: [], solutions: [], bare: []};
+  for (const m of document.querySelectorAll('mjx-container[display="true"]')) {
+    const box = m.closest('div.math') || m.parentElement;
+    const w = (m.querySelector('mjx-math') || m).getBoundingClientRect().width;
+    if (visible(m) && (w > box.clientWidth + 2 || m.getBoundingClientRect().left + w > column.right + 2))
+      out.math.push(`${Math.round(w)} px in ${box.clientWidth} px: ${box.textContent.trim().slice(0, 60)}`);
+  }
+  for (const pre of document.querySelectorAll('.cell_output pre, div.output pre')) {
+    if (visible(pre) && (pre.scrollWidth > pre.clientWidth + 2 || pre.getBoundingClientRect().right > column.right + 2))
+      out.outputs.push(`${pre.scrollWidth} px in ${pre.clientWidth} px: ${pre.innerText.slice(0, 60)}`);
+    if (/^(True|False)$/.test(pre.innerText.trim())) out.bare.push(pre.innerText.trim());
+  }
+  for (const cell of document.querySelectorAll('.cell.tag_solution')) {
+    for (const o of cell.querySelectorAll('.cell_output')) {
+      if (visible(o)) out.solutions.push(o.innerText.trim().slice(0, 60));
+    }
+  }
+  return out;
+}"""
+
+
+def layout_problems(page) -> dict:
+    return {k: v for k, v in page.evaluate(LAYOUT).items() if v}
+
+
+@pytest.mark.book
+def test_layout_check_catches_wide_math_wide_outputs_visible_solutions_and_bare_booleans(browser, server):
+    page = browser.new_page(viewport={"width": 1280, "height": 1600})
+    try:
+        page.goto(f"{server}/index.html", wait_until="networkidle")
+        page.evaluate("""() => {
+          const a = document.querySelector('article');
+          a.insertAdjacentHTML('beforeend', `<div class="cell tag_solution"><div class="cell_output">
+            <div class="output"><pre>False</pre></div></div></div>
+            <div class="cell_output"><pre style="white-space: pre">${'x'.repeat(400)}</pre></div>
+            <div class="math"><mjx-container display="true" style="display:block">
+            <mjx-math style="display:inline-block; width:3000px">wide</mjx-math></mjx-container></div>`);
+        }""")
+        found = layout_problems(page)
+        assert set(found) == {"math", "outputs", "solutions", "bare"}, found
+    finally:
+        page.close()
+
+
 @pytest.mark.book
 @pytest.mark.parametrize("doc", toc_pages())
 def test_page_loads_cleanly_with_rendered_math_links_and_images(browser, server, site, doc):
@@ -133,6 +184,8 @@ def test_page_loads_cleanly_with_rendered_math_links_and_images(browser, server,
                 html = target.read_text()
                 frag = urllib.parse.unquote(parts.fragment)
                 assert f'id="{frag}"' in html, f"missing anchor {href}"
+        problems = layout_problems(page)
+        assert not problems, f"{doc}: what a reader would miss (at 1280 px): {problems}"
         if doc.startswith("notebooks/"):
             text = page.inner_text("article")
             for word in ("Objectives", "Prerequisites", "Run time"):
