@@ -209,6 +209,21 @@ def test_every_glued_name_in_the_prose_is_in_the_outputs(path):
     assert not missing, f"the prose shows glued values that no output provides: {sorted(missing)}"
 
 
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_glued_values_are_plain_python_values(path):
+    """myst-nb formats a glued number from its text; NumPy 2 writes np.float64(0.5), which it cannot
+    read. Glue float(x) or int(x)."""
+    bad = []
+    for cell in code_cells(load(path)):
+        for o in cell.get("outputs", []):
+            name = o.get("metadata", {}).get("scrapbook", {}).get("name")
+            text = "".join(v if isinstance(v, str) else "".join(v)
+                           for k, v in o.get("data", {}).items() if k.endswith("text/plain"))
+            if name and re.match(r"(np|numpy|tensor)\b|array\(", text.strip()):
+                bad.append(f"{name} = {text.strip()[:40]}")
+    assert not bad, f"glue plain numbers (float(x), int(x)): {bad}"
+
+
 TYPED_SECTION = re.compile(r"(?i)(\bsections?\s+\d|§\s*\d)")
 PAGES = NOTEBOOKS + sorted((ROOT / "book").glob("*.md")) + [ROOT / "README.md"]
 
