@@ -29,6 +29,7 @@ IDS = [p.stem for p in NOTEBOOKS]
 
 
 SECOND_SEED = int(os.environ.get("GANTUT_SECOND_SEED", "1"))
+sys.path.insert(0, str(ROOT / "tools"))  # fingerprint.py and student.py
 
 
 def load(path: pathlib.Path) -> dict:
@@ -137,7 +138,6 @@ def test_notebook_runs_in_smoke_mode(path, tmp_path):
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
 def test_committed_outputs_come_from_the_current_code(path):
-    sys.path.insert(0, str(ROOT / "tools"))
     from fingerprint import fingerprint
 
     nb = load(path)
@@ -181,14 +181,16 @@ GLUE_ROLE = re.compile(r"\{glue(?::[a-z]+)?\}`([^`:]+)(?::[^`]*)?`")
 GLUE_DIRECTIVE = re.compile(r"^```\{glue(?::[a-z]+)?\}\s+(\S+)", re.M)
 
 
-def glued_names(nb: dict) -> set[str]:
-    names = set()
+def glued(nb: dict) -> dict[str, str]:
+    """Every glued name in the outputs, with the text myst-nb formats it from."""
+    values = {}
     for cell in code_cells(nb):
         for o in cell.get("outputs", []):
             name = o.get("metadata", {}).get("scrapbook", {}).get("name")
             if name:
-                names.add(name)
-    return names
+                values[name] = "".join(v if isinstance(v, str) else "".join(v)
+                                       for k, v in o.get("data", {}).items() if k.endswith("text/plain"))
+    return values
 
 
 def markdown(nb: dict) -> str:
@@ -205,7 +207,7 @@ def test_every_glued_name_in_the_prose_is_in_the_outputs(path):
     nb = load(path)
     text = markdown(nb)
     wanted = set(GLUE_ROLE.findall(text)) | set(GLUE_DIRECTIVE.findall(text))
-    missing = wanted - glued_names(nb)
+    missing = wanted - set(glued(nb))
     assert not missing, f"the prose shows glued values that no output provides: {sorted(missing)}"
 
 
@@ -213,14 +215,8 @@ def test_every_glued_name_in_the_prose_is_in_the_outputs(path):
 def test_glued_values_are_plain_python_values(path):
     """myst-nb formats a glued number from its text; NumPy 2 writes np.float64(0.5), which it cannot
     read. Glue float(x) or int(x)."""
-    bad = []
-    for cell in code_cells(load(path)):
-        for o in cell.get("outputs", []):
-            name = o.get("metadata", {}).get("scrapbook", {}).get("name")
-            text = "".join(v if isinstance(v, str) else "".join(v)
-                           for k, v in o.get("data", {}).items() if k.endswith("text/plain"))
-            if name and re.match(r"(np|numpy|tensor)\b|array\(", text.strip()):
-                bad.append(f"{name} = {text.strip()[:40]}")
+    bad = [f"{name} = {text.strip()[:40]}" for name, text in glued(load(path)).items()
+           if re.match(r"(np|numpy|tensor)\b|array\(", text.strip())]
     assert not bad, f"glue plain numbers (float(x), int(x)): {bad}"
 
 
@@ -241,9 +237,6 @@ def test_prose_cross_references_with_ref_not_typed_section_numbers(path):
 
 
 def _student(path: pathlib.Path):
-    import sys
-
-    sys.path.insert(0, str(ROOT / "tools"))
     import nbformat
     import student
 

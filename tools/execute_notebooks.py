@@ -3,9 +3,10 @@
     python tools/execute_notebooks.py [notebooks/NN_name.ipynb ...]   (default: every chapter)
 
 For each notebook: a papermill run in smoke mode (timed, thrown away), then the default-mode run
-that is committed (timed), stamped with what it was computed from (tools/fingerprint.py). The first markdown cell's line starting with ``**Run time**`` is then
-rewritten with both measured times, so the time a reader sees at the top of a chapter is the one
-this machine measured, never a guess.
+that is committed (timed), stamped with what it was computed from (tools/fingerprint.py). The
+first markdown cell's line starting with ``**Run time**`` is then rewritten with both measured
+times, so the time a reader sees at the top of a chapter is the one this machine measured, never a
+guess.
 """
 
 from __future__ import annotations
