@@ -143,9 +143,7 @@ def bench_training(width=512, depth=3, batch=256, n_critic=5, per_call=3, rounds
 def bench_time_to_quality(iterations=2000, eval_every=100, n=1000, seed=0) -> dict:
     """Train 8gaussians with chapter 5a's cpu-mode settings and record, at every evaluation, the
     training seconds so far (evaluation excluded) with modes, high quality and exact W1. The time to
-    quality is the first evaluation with 8/8 modes, >= 90% high quality and W1 <= 2x the mean of the
-    real-vs-real floor at the same n (gantut.floors.w1_floor: 20 draws against the evaluator's own
-    real set)."""
+    quality is given by `quality_reached`: sustained 8/8 modes with W1 inside the real-vs-real band."""
     from gantut import floors
     from torch import nn
 
@@ -170,8 +168,7 @@ def bench_time_to_quality(iterations=2000, eval_every=100, n=1000, seed=0) -> di
     h = train.train_gan(G, C, lambda k: toy.sample(k, generator=g), iterations=iterations, lr=3e-3,
                         betas=(0.5, 0.9), penalty_weight=0.1, lr_decay=True, evaluate=timed_evaluate,
                         eval_every=eval_every)
-    reached = next((c for c in curve if c["modes"] == 8 and c["high_quality"] >= 0.9
-                    and c["w1"] <= 2 * floor.mean), None)
+    reached = quality_reached(curve, floor.mean + 2 * floor.sd)
     return {
         "settings": "chapter 5a cpu mode: critic width 64, generator width 128, LeakyReLU, lambda 0.1, "
                     "Adam(3e-3, (0.5, 0.9)) decayed linearly to 0 over 2000 iterations, batch 256, n_critic 5",
@@ -184,6 +181,19 @@ def bench_time_to_quality(iterations=2000, eval_every=100, n=1000, seed=0) -> di
         "eval_fraction": h.eval_seconds / h.seconds,
         "total_train_s": h.seconds - h.eval_seconds,
     }
+
+
+def quality_reached(curve: list[dict], band: float, modes: int = 8) -> dict | None:
+    """The first evaluation from which every evaluation to the end of the run has all `modes` modes
+    and exact W1 at most `band` (the real-vs-real floor's mean + 2 sd at the same n: a distance a
+    perfect generator's sample would show). Sustained, so a run that touches the bar once and falls
+    back does not count. The high-quality share is reported, not required: a high share with modes
+    narrower than the data's (spread well below 1) is under-dispersion rather than quality."""
+    good = [c["modes"] >= modes and c["w1"] <= band for c in curve]
+    for i in range(len(curve)):
+        if all(good[i:]):
+            return curve[i]
+    return None
 
 
 # ------------------------------------------------------------------------------------------
@@ -347,18 +357,23 @@ def write_table(results: dict, path: pathlib.Path) -> None:
             ]
     if "quality" in results:
         q = results["quality"]
-        reached = q["seconds_to_quality"]
+        band = q["floor_w1"] + 2 * q["floor_w1_sd"]
+        hit = quality_reached(q["curve"], band)
+        reached = None if hit is None else hit["train_s"]
         lines += [
             "## Time to quality on 8gaussians with the book's CPU settings",
             "",
-            f"Measured {q.get('measured', 'in an earlier run')}. Settings: {q['settings']}. Quality: 8/8 modes, at least 90% high-quality samples and exact "
-            + (f"W1 within 2x of the mean real-vs-real value at n = 1000: {q['floor_w1']:.3f} +- "
-             f"{q['floor_w1_sd']:.3f} (mean +- sd over {q['floor_draws']} draws against the evaluator's real set, range "
-             f"{q['floor_w1_range'][0]:.3f} to {q['floor_w1_range'][1]:.3f})." if "floor_w1_sd" in q else
-             f"W1 within 2x of the real-vs-real value ({q['floor_w1']:.3f} at n = 1000, one draw)."),
+            f"Measured {q.get('measured', 'in an earlier run')}. Settings: {q['settings']}. Quality: 8/8 modes "
+            f"and exact W1 inside the real-vs-real band, at an evaluation and at every later one. The band "
+            f"is what a perfect generator shows at n = 1000: W1 at most the mean + 2 sd of "
+            f"{q['floor_w1']:.3f} +- {q['floor_w1_sd']:.3f} (over {q['floor_draws']} real draws against the "
+            f"evaluator's real set, range {q['floor_w1_range'][0]:.3f} to {q['floor_w1_range'][1]:.3f}), so "
+            f"at most {band:.3f}. The high-quality share is shown, not required: a high share bought with "
+            "modes narrower than the data's (a spread well below 1), or above real data's 98.9%, is "
+            "under-dispersion, not quality, and the spread column shows which it is.",
             "",
-            ("Reached after **{:.0f} s** of training.".format(reached) if reached is not None
-             else "Not reached within the run.")
+            ("Reached after **{:.0f} s** of training (iteration {}), and held to the end.".format(
+                reached, hit["iteration"]) if reached is not None else "Not reached within the run.")
             + f" Evaluation (exact W1 with POT every 100 iterations) took {100 * q['eval_fraction']:.1f}% "
             "of the run's time.",
             "",
@@ -442,6 +457,10 @@ def main() -> None:
     results = json.loads(out.read_text()) if out.exists() else {}
     if args.table_only:
         results["notebooks"] = notebook_times()
+        if "quality" in results:  # the criterion may have changed since the run: apply today's
+            q = results["quality"]
+            hit = quality_reached(q["curve"], q["floor_w1"] + 2 * q["floor_w1_sd"])
+            q["seconds_to_quality"] = None if hit is None else hit["train_s"]
         out.write_text(json.dumps(results, indent=2))
         write_table(results, pathlib.Path(args.table))
         return
