@@ -55,8 +55,9 @@ def gradient_penalty(
     with one :math:`\epsilon` per sample (not per pixel, not Gaussian), :math:`x` real,
     :math:`\tilde x` generated and :math:`c` = ``center``. The norm runs over all non-batch
     dimensions, so image batches ``[n, C, H, W]`` are handled. With ``one_sided=True`` only norms
-    above ``center`` are penalised, :math:`\max(0, \lVert\nabla f\rVert - c)^2` (WGAN-LP,
-    Petzka et al., 2018).
+    above ``center`` are penalised, :math:`\max(0, \lVert\nabla f\rVert - c)^2`: the one-sided
+    penalty, defined and tested by Gulrajani et al. (2017, Sec. 4 and App. C) and argued for by
+    Petzka et al. (2018), who call it WGAN-LP.
 
     The inputs are detached, so the penalty trains the critic and never the generator; the
     gradient is built with ``create_graph=True`` so that the penalty is differentiable in the
