@@ -245,10 +245,10 @@ def test_wgan_critic_loss_mistake_is_named(capsys, fn, named):
 # --------------------------------------------------------------------------------------------
 # W1 in one dimension
 # --------------------------------------------------------------------------------------------
-def test_correct_wasserstein_1d_passes(capsys):
+def test_equal_size_sorting_answer_fails_only_on_unequal_sizes(capsys):
     ok, out = verdict(capsys, checks.check_wasserstein_1d,
                       lambda u, v: float(np.mean(np.abs(np.sort(u) - np.sort(v)))))
-    assert ok and out.startswith("✓")
+    assert not ok and "unequal sizes 40 and 25" in out
 
 
 def test_gantut_wasserstein_1d_passes(capsys):
@@ -265,6 +265,40 @@ def test_gantut_wasserstein_1d_passes(capsys):
     (lambda u, v: np.abs(np.sort(u) - np.sort(v)), "did you forget to average"),
 ], ids=["unsorted", "squared", "mean-difference", "n-1", "no-division", "array"])
 def test_wasserstein_1d_mistake_is_named(capsys, fn, named):
+    ok, out = verdict(capsys, checks.check_wasserstein_1d, fn)
+    assert not ok
+    assert out.startswith("✗") and named in out
+
+
+def test_wasserstein_1d_quantile_answer_passes_unequal_sizes(capsys):
+    def quantiles(u, v):
+        u, v = np.sort(u), np.sort(v)
+        levels = np.union1d(np.arange(1, len(u) + 1) / len(u), np.arange(1, len(v) + 1) / len(v))
+        widths = np.diff(levels, prepend=0.0)
+        qu = u[np.minimum(np.ceil(levels * len(u) - 1e-9).astype(int) - 1, len(u) - 1)]
+        qv = v[np.minimum(np.ceil(levels * len(v) - 1e-9).astype(int) - 1, len(v) - 1)]
+        return float(np.sum(widths * np.abs(qu - qv)))
+    ok, out = verdict(capsys, checks.check_wasserstein_1d, quantiles)
+    assert ok and out.startswith("✓") and "unequal sizes" in out
+
+
+def _truncate(u, v):
+    k = min(len(u), len(v))
+    return float(np.mean(np.abs(np.sort(u)[:k] - np.sort(v)[:k])))
+
+
+def _one_order_statistic_each(u, v):
+    short, long_ = (np.sort(u), np.sort(v)) if len(u) <= len(v) else (np.sort(v), np.sort(u))
+    return float(np.mean(np.abs(short - long_[np.linspace(0, len(long_) - 1, len(short)).round().astype(int)])))
+
+
+@pytest.mark.parametrize("fn, named", [
+    (lambda u, v: float(np.mean(np.abs(np.sort(u) - np.sort(v)))), "only works for n = m"),
+    (_truncate, "dropped the extra points of the longer sample"),
+    (_one_order_statistic_each, "one order statistic of the longer"),
+], ids=["equal-size-formula", "truncate", "one-order-statistic"])
+def test_wasserstein_1d_unequal_size_mistake_is_named(capsys, fn, named):
+    """The naive equal-size answer passed the old checker; the unequal case now names it."""
     ok, out = verdict(capsys, checks.check_wasserstein_1d, fn)
     assert not ok
     assert out.startswith("✗") and named in out
