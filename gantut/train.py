@@ -10,8 +10,10 @@ is an objective of :mod:`gantut.losses` and :math:`P` a penalty of :mod:`gantut.
 :math:`\ell_{\text{gen}}(f(G(z)))` with the critic's weights held fixed. Every loop of the book
 calls these two:
 
-- :func:`train_gan`: Algorithm 1 of Gulrajani et al. (2017), ``n_critic`` critic steps then one
-  generator step, for every objective and penalty, unconditional or conditional;
+- :func:`train_step`: one generator iteration of Algorithm 1 of Gulrajani et al. (2017),
+  ``n_critic`` critic steps on fresh batches then one generator step;
+- :func:`train_gan`: the loop around :func:`train_step` (learning-rate decay, evaluation,
+  divergence checks, checkpoints), for every objective and penalty, unconditional or conditional;
 - :func:`train_critic`: the critic alone against a fixed generated distribution (chapters 3, 4
   and the bug gallery of chapter 5b).
 
@@ -47,7 +49,7 @@ from gantut.losses import OBJECTIVES, critic_loss, generator_loss
 
 __all__ = [
     "PENALTIES", "History", "DivergedError", "CriticStep", "adam", "critic_scores", "critic_step",
-    "generator_step", "train_gan", "train_critic", "toy_evaluator",
+    "generator_step", "train_step", "train_gan", "train_critic", "toy_evaluator",
 ]
 
 Penalty = Callable[[Callable, torch.Tensor, torch.Tensor], torch.Tensor]
@@ -335,6 +337,45 @@ def _progress(on: bool, total: int, start: int, desc: str):
     return tqdm(total=total, initial=start, desc=desc)
 
 
+def train_step(generator: nn.Module, critic: nn.Module, opt_g: torch.optim.Optimizer,
+               opt_c: torch.optim.Optimizer, sample_real: Callable, *, n_critic: int = 5,
+               batch_size: int = 256, latent_dim: int | None = None, objective: Objective = "wgan",
+               penalty: str | Penalty | None = "gp", penalty_weight: float = 10.0,
+               clip: float | None = None) -> tuple[CriticStep, torch.Tensor]:
+    r"""One generator iteration of Algorithm 1 of Gulrajani et al. (2017): :math:`n_{\text{critic}}`
+    calls of :func:`critic_step`, each on a fresh real batch and a generated batch made from fresh
+    noise without the generator's graph, then one :func:`generator_step` on fresh noise (for a
+    conditional model, with labels from a fresh real batch). Returns the last critic step and the
+    generator's loss; :func:`train_gan` calls it once per iteration.
+
+    With frozen optimisers, a linear critic :math:`w = (3, 4)`, real points :math:`(1, 1)` and a
+    generator that outputs 0, the estimate is :math:`w^\top (1, 1) = 7`, the penalty
+    :math:`(5 - 1)^2 = 16` and the generator's loss :math:`-f(0) = 0`:
+
+    >>> G, critic = nn.Linear(2, 2), nn.Linear(2, 1, bias=False)
+    >>> with torch.no_grad():
+    ...     _ = G.weight.zero_(), G.bias.zero_(), critic.weight.copy_(torch.tensor([[3.0, 4.0]]))
+    >>> frozen = lambda net: torch.optim.SGD(net.parameters(), lr=0.0)
+    >>> c, loss_g = train_step(G, critic, frozen(G), frozen(critic), lambda n: torch.ones(n, 2),
+    ...                        n_critic=2, batch_size=4)
+    >>> c.estimate.item(), c.penalty.item(), loss_g.item()
+    (7.0, 16.0, -0.0)
+    """
+    device, latent_dim = next(generator.parameters()).device, latent_dim or _latent_dim(generator)
+    for _ in range(n_critic):
+        real, labels = _split(sample_real(batch_size), device)
+        with torch.no_grad():  # no generator graph during critic steps
+            z = torch.randn(batch_size, latent_dim, device=device)
+            fake = generator(z) if labels is None else generator(z, labels)
+        c = critic_step(critic, opt_c, real, fake, labels=labels, objective=objective,
+                        penalty=penalty, penalty_weight=penalty_weight, clip=clip)
+    if labels is not None:  # the generator draws for labels drawn from the data
+        labels = _split(sample_real(batch_size), device)[1]
+    z = torch.randn(batch_size, latent_dim, device=device)
+    loss_g = generator_step(generator, critic, opt_g, z, labels=labels, objective=objective)
+    return c, loss_g
+
+
 def train_gan(generator: nn.Module, critic: nn.Module, sample_real: Callable, *,
               objective: Objective | tuple = "wgan", penalty: str | Penalty | None = "gp",
               penalty_weight: float = 10.0, clip: float | None = None, iterations: int = 1000,
@@ -342,17 +383,19 @@ def train_gan(generator: nn.Module, critic: nn.Module, sample_real: Callable, *,
               betas: tuple[float, float] = (0.0, 0.9), lr_decay: bool = False,
               latent_dim: int | None = None, evaluate: Callable | None = None, eval_every: int = 100,
               checkpoint: str | None = None, checkpoint_every: int = 500, resume: bool = False,
-              progress: bool = False, seed: int | None = None) -> History:
+              progress: bool = False, seed: int | None = None, eval_at_start: bool = False) -> History:
     """Algorithm 1 of Gulrajani et al. (2017): per generator iteration, ``n_critic`` critic steps on
     fresh batches, then one generator step. ``sample_real(n)`` gives images, or ``(images, labels)``
     for a conditional model; ``evaluate(generator, iteration) -> {name: value}`` runs every
-    ``eval_every`` iterations and at the end; ``lr_decay`` takes both rates linearly to 0;
+    ``eval_every`` iterations and at the end (and at iteration 0, before any step, with
+    ``eval_at_start=True``); ``lr_decay`` takes both rates linearly to 0;
     ``checkpoint`` is saved every ``checkpoint_every`` iterations, at the end and on Ctrl-C, and
-    ``resume=True`` continues from it. Raises :class:`DivergedError` on a NaN or inf loss."""
+    ``resume=True`` continues from it. Raises :class:`DivergedError` on a NaN or inf loss.
+    Each iteration is one :func:`train_step`."""
     _check(objective, penalty, iterations, n_critic, batch_size)
     if seed is not None:
         torch.manual_seed(seed)
-    device, latent_dim = next(generator.parameters()).device, latent_dim or _latent_dim(generator)
+    latent_dim = latent_dim or _latent_dim(generator)
     opt_g, opt_c = adam(generator.parameters(), lr, betas), adam(critic.parameters(), lr, betas)
     steps = dict(objective=objective, penalty=penalty, penalty_weight=penalty_weight, clip=clip)
     history, start = History(), 0
@@ -362,22 +405,16 @@ def train_gan(generator: nn.Module, critic: nn.Module, sample_real: Callable, *,
             f"{penalty!r}, weight {penalty_weight}), and check the data for NaN. The history up to "
             "here is in err.history" + (f"; the last good checkpoint is {checkpoint}" if checkpoint else ""))
     bar = _progress(progress, iterations, start, f"{objective}/{penalty}")
+    if eval_at_start and start == 0:  # the untrained generator, before the clock starts
+        _evaluate(history, evaluate, generator, 0)
     t_start, it = time.perf_counter() - history.seconds, start
     try:
         for it in range(start, iterations):
             if lr_decay:  # linear decay to 0, set from the iteration so that resuming is exact
                 for group in opt_c.param_groups + opt_g.param_groups:
                     group["lr"] = lr * (1 - it / iterations)
-            for _ in range(n_critic):
-                real, labels = _split(sample_real(batch_size), device)
-                with torch.no_grad():  # no generator graph during critic steps
-                    z = torch.randn(batch_size, latent_dim, device=device)
-                    fake = generator(z) if labels is None else generator(z, labels)
-                c = critic_step(critic, opt_c, real, fake, labels=labels, **steps)
-            if labels is not None:  # the generator draws for labels drawn from the data
-                labels = _split(sample_real(batch_size), device)[1]
-            z = torch.randn(batch_size, latent_dim, device=device)
-            loss_g = generator_step(generator, critic, opt_g, z, labels=labels, objective=objective)
+            c, loss_g = train_step(generator, critic, opt_g, opt_c, sample_real, n_critic=n_critic,
+                                   batch_size=batch_size, latent_dim=latent_dim, **steps)
             _record(history, it + 1, c, loss_g, hint)
             if bar is not None:
                 bar.update(1)

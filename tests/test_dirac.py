@@ -70,3 +70,23 @@ def test_bad_arguments_raise_clear_errors():
         dirac.jacobian("wgan", "gp")
     with pytest.raises(ValueError, match="trajectory"):
         dirac.distance_to_equilibrium(np.zeros(3))
+
+
+def test_nonsaturating_simultaneous_steps_end_on_a_limit_cycle_of_radius_sqrt_2h():
+    # outward drift h^2 r^2 / 4 per step balances the non-saturating shrink h r^4 / 8: r^2 = 2h
+    for h in (0.08, 0.04):
+        d = dirac.distance_to_equilibrium(dirac.trajectory(1.0, 1.0, int(600 / h), h, "nonsaturating"))
+        q = len(d) // 4
+        assert d[-q:].min() == pytest.approx(np.sqrt(2 * h), rel=0.05)
+        assert d[-q:].max() == pytest.approx(np.sqrt(2 * h), rel=0.05)
+        assert d[-q:].min() > 0.98 * d[-2 * q:-q].min()  # no longer shrinking
+
+
+def test_alternating_wgan_step_is_area_preserving_with_eigenvalues_on_the_unit_circle():
+    h = 0.3
+    # one alternating step is linear for the WGAN: its columns are the images of the unit vectors
+    M = np.column_stack([dirac.trajectory(*e, steps=1, lr=h, objective="wgan", alternating=True)[1]
+                         for e in ((1.0, 0.0), (0.0, 1.0))])
+    assert np.allclose(M, [[1 - h**2, h], [-h, 1.0]])
+    assert np.linalg.det(M) == pytest.approx(1.0)
+    assert np.allclose(np.abs(np.linalg.eigvals(M)), 1.0)

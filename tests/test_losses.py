@@ -61,3 +61,21 @@ def test_unknown_objective_lists_the_valid_ones():
 def test_integer_scores_are_refused():
     with pytest.raises(ValueError, match="floating-point"):
         generator_loss("wgan", torch.tensor([1, 2]))
+
+
+def test_each_critic_stops_pushing_a_fake_score_at_its_confident_fake_score_where_only_minimax_saturates():
+    # least squares: the critic pulls a fake score to 0; hinge: flat past the margin -1;
+    # the log-loss discriminator keeps pushing left. There the generator derivative is -1 except minimax.
+    def slope(loss, score):
+        s = torch.tensor([score], dtype=torch.float64, requires_grad=True)
+        (g,) = torch.autograd.grad(loss(s), s)
+        return g.item()
+
+    one = torch.ones(1, dtype=torch.float64)
+    assert slope(lambda s: critic_loss("lsgan", one, s), 0.0) == 0.0
+    assert slope(lambda s: critic_loss("lsgan", one, s), -10.0) < 0
+    assert slope(lambda s: critic_loss("hinge", one, s), -1.5) == 0.0
+    assert slope(lambda s: critic_loss("nonsaturating", one, s), -10.0) > 0
+    for objective, s_conf in (("nonsaturating", -20.0), ("wgan", -20.0), ("hinge", -1.0), ("lsgan", 0.0)):
+        assert slope(lambda s: generator_loss(objective, s), s_conf) == pytest.approx(-1.0, abs=1e-6)
+    assert abs(slope(lambda s: generator_loss("minimax", s), -20.0)) < 1e-8

@@ -8,7 +8,7 @@ from torch import nn
 from gantut.data import toy
 from gantut.networks import mlp
 from gantut.train import (DivergedError, History, adam, critic_scores, critic_step, generator_step,
-                          toy_evaluator, train_critic, train_gan)
+                          toy_evaluator, train_critic, train_gan, train_step)
 
 TOY = toy("8gaussians")
 
@@ -297,6 +297,33 @@ def test_evaluate_sees_the_iteration():
     train_gan(G, C, sampler(), iterations=4, n_critic=1, batch_size=8,
               evaluate=lambda g, it: seen.append(it) or {}, eval_every=2)
     assert seen == [2, 4]
+
+
+def test_evaluate_at_start_sees_the_untrained_generator_and_leaves_the_run_unchanged():
+    G, C = small_pair()
+    G0 = copy.deepcopy(G)
+    seen = []
+    h = train_gan(G, C, sampler(), iterations=4, n_critic=1, batch_size=8, seed=3, eval_at_start=True,
+                  evaluate=lambda g, it: seen.append(it) or {"out": g(torch.ones(1, 2)).sum().item()},
+                  eval_every=2)
+    assert seen == [0, 2, 4] and h.eval_iteration == [0, 2, 4]
+    assert h.evals["out"][0] == G0(torch.ones(1, 2)).sum().item()   # before any step
+    G2, C2 = small_pair()
+    h2 = train_gan(G2, C2, sampler(), iterations=4, n_critic=1, batch_size=8, seed=3,
+                   evaluate=lambda g, it: {}, eval_every=2)
+    assert h.critic_loss == h2.critic_loss   # the extra evaluation draws no random numbers
+
+
+def test_train_step_is_one_iteration_of_train_gan():
+    G, C = small_pair()
+    G2, C2 = copy.deepcopy(G), copy.deepcopy(C)
+    h = train_gan(G, C, sampler(), iterations=3, n_critic=2, batch_size=16, seed=5)
+    torch.manual_seed(5)
+    opt_g, opt_c, sample = adam(G2.parameters()), adam(C2.parameters()), sampler()
+    losses = [train_step(G2, C2, opt_g, opt_c, sample, n_critic=2, batch_size=16)[0].loss.item()
+              for _ in range(3)]
+    assert losses == h.critic_loss
+    assert all(torch.equal(a, b) for a, b in zip(G.parameters(), G2.parameters()))
 
 
 def test_train_gan_runs_the_two_steps_and_nothing_else(monkeypatch):
