@@ -259,7 +259,7 @@ def test_gantut_wasserstein_1d_passes(capsys):
 @pytest.mark.parametrize("fn, named", [
     (lambda u, v: np.mean(np.abs(u - v)), "you forgot to sort"),
     (lambda u, v: np.mean((np.sort(u) - np.sort(v)) ** 2), "mean of squared differences"),
-    (lambda u, v: abs(u.mean() - v.mean()), "|mean(u) - mean(v)|"),
+    (lambda u, v: abs(u.mean() - v.mean()), "|mean(x) - mean(y)|"),
     (lambda u, v: np.abs(np.sort(u) - np.sort(v)).sum() / (len(u) - 1), "you divide by 39"),
     (lambda u, v: np.abs(np.sort(u) - np.sort(v)).sum(), "you do not divide the sum at all"),
     (lambda u, v: np.abs(np.sort(u) - np.sort(v)), "did you forget to average"),
@@ -293,7 +293,7 @@ def _one_order_statistic_each(u, v):
 
 
 @pytest.mark.parametrize("fn, named", [
-    (lambda u, v: float(np.mean(np.abs(np.sort(u) - np.sort(v)))), "only works for n = m"),
+    (lambda u, v: float(np.mean(np.abs(np.sort(u) - np.sort(v)))), "only works for n = n'"),
     (_truncate, "dropped the extra points of the longer sample"),
     (_one_order_statistic_each, "one order statistic of the longer"),
 ], ids=["equal-size-formula", "truncate", "one-order-statistic"])

@@ -47,10 +47,10 @@ def _allow_unequal_crash(fn):
 def _unequal_answer(out, u, v) -> float:
     if isinstance(out, _Crashed):
         raise Wrong(f"your function raised {type(out.error).__name__} ({first_line(out.error)}) "
-                    f"when the sizes differ (n = {len(u)}, m = {len(v)}): matching the i-th smallest "
-                    "values only works for n = m. Use the quantile functions: sum, over the "
-                    "intervals between consecutive levels in {k/n} and {k/m}, the interval's width "
-                    "times |F_u^-1 - F_v^-1| on it")
+                    f"when the sizes differ (n = {len(u)}, n' = {len(v)}): matching the i-th smallest "
+                    "values only works for n = n'. Use the quantile functions: sum, over the "
+                    "intervals between consecutive levels in {k/n} and {k/n'}, the interval's width "
+                    "times |F_x^-1 - F_y^-1| on it")
     return number(out, "W1")
 
 
@@ -71,7 +71,7 @@ def _gaps(u, v) -> np.ndarray:
 
 
 def _divisor(got: float, u, v) -> int | None:
-    """The whole number k other than n with got = sum |u_(i) - v_(i)| / k, if there is one."""
+    """The whole number k other than n with got = sum |x_(i) - y_(i)| / k, if there is one."""
     k = float(np.abs(_gaps(u, v)).sum()) / got if got > 0 else 0.0
     return round(k) if k and abs(k - round(k)) < 1e-6 * k and round(k) != len(u) else None
 
@@ -79,7 +79,7 @@ def _divisor(got: float, u, v) -> int | None:
 def _wrong_divisor(got: float, u, v) -> str:
     k = _divisor(got, u, v)
     what = "you do not divide the sum at all" if k == 1 else f"you divide by {k}"
-    return f"{what}; W1 is the mean, so divide the sum of |u_(i) - v_(i)| by n = {len(u)}"
+    return f"{what}; W1 is the mean, so divide the sum of |x_(i) - y_(i)| by n = {len(u)}"
 
 
 WASSERSTEIN_1D = Checker(
@@ -88,33 +88,33 @@ WASSERSTEIN_1D = Checker(
     cases=[
         Case("two samples of size 40", _two_samples, expected=metrics.wasserstein_1d,
              answer=number_called("W1")),
-        Case("u = [3, 0], v = [1, 4] (sorted: |0 - 1| and |3 - 4|)",
+        Case("x = [3, 0], y = [1, 4] (sorted: |0 - 1| and |3 - 4|)",
              lambda: (np.array([3.0, 0.0]), np.array([1.0, 4.0])), expected=1.0,
              answer=number_called("W1")),
         Case("samples of unequal sizes 40 and 25", _unequal_samples, expected=metrics.wasserstein_1d,
              answer=_unequal_answer, mistakes=[
                  (_truncated,
                   "with unequal sizes you dropped the extra points of the longer sample and matched "
-                  "the rest; every point carries mass (1/n or 1/m), so use the quantile functions "
-                  "over the merged levels {k/n} and {k/m}"),
+                  "the rest; every point carries mass (1/n or 1/n'), so use the quantile functions "
+                  "over the merged levels {k/n} and {k/n'}"),
                  (_resampled_longer,
                   "with unequal sizes you matched each point of the shorter sample with one order "
                   "statistic of the longer; the quantile functions step at every level in {k/n} and "
-                  "{k/m}, so sum over the merged levels, weighting each interval by its width"),
+                  "{k/n'}, so sum over the merged levels, weighting each interval by its width"),
              ]),
     ],
     mistakes=[
         (lambda u, v: np.mean(np.abs(u - v)),
-         "you forgot to sort: W1 pairs the i-th smallest u with the i-th smallest v, so sort both "
+         "you forgot to sort: W1 pairs the i-th smallest x with the i-th smallest y, so sort both "
          "samples first"),
         (lambda u, v: np.mean(_gaps(u, v) ** 2),
          "you return the mean of squared differences (W2^2); W1 is the mean of absolute "
-         "differences |u_(i) - v_(i)|"),
+         "differences |x_(i) - y_(i)|"),
         (lambda u, v: np.sqrt(np.mean(_gaps(u, v) ** 2)),
-         "you return W2 (root mean square difference); W1 is the mean of |u_(i) - v_(i)|"),
+         "you return W2 (root mean square difference); W1 is the mean of |x_(i) - y_(i)|"),
         (lambda u, v: abs(u.mean() - v.mean()),
-         "you return |mean(u) - mean(v)|, which is only a lower bound on W1; average "
-         "|u_(i) - v_(i)| over the sorted samples"),
+         "you return |mean(x) - mean(y)|, which is only a lower bound on W1; average "
+         "|x_(i) - y_(i)| over the sorted samples"),
         (lambda u, v: np.mean(np.abs(np.sort(u) - np.sort(v)[::-1])),
          "you sorted one sample up and the other down; sort both in increasing order"),
         (Sign(lambda got, u, v: _divisor(got, u, v) is not None), _wrong_divisor),
@@ -122,12 +122,12 @@ WASSERSTEIN_1D = Checker(
 
 
 def check_wasserstein_1d(fn) -> Verdict:
-    r"""Check ``fn(u, v) -> float``, :math:`W_1` between two 1-D samples of sizes n and m,
+    r"""Check ``fn(x, y) -> float``, :math:`W_1` between two 1-D samples of sizes n and n',
 
-    .. math::  W_1 = \int_0^1 \lvert F_u^{-1}(t) - F_v^{-1}(t) \rvert \, dt
-        \;=\; \frac1n \sum_i \lvert u_{(i)} - v_{(i)} \rvert \quad (n = m),
+    .. math::  W_1 = \int_0^1 \lvert F_x^{-1}(t) - F_y^{-1}(t) \rvert \, dt
+        \;=\; \frac1n \sum_i \lvert x_{(i)} - y_{(i)} \rvert \quad (n = n'),
 
-    with :math:`u_{(i)}` the i-th smallest value, against :func:`gantut.metrics.wasserstein_1d`: on
+    with :math:`x_{(i)}` the i-th smallest value, against :func:`gantut.metrics.wasserstein_1d`: on
     NumPy arrays of equal size whose quantile functions cross (so that no shortcut gives the right
     answer), on a two-point example, then on samples of sizes 40 and 25.
 
@@ -140,7 +140,7 @@ def check_wasserstein_1d(fn) -> Verdict:
 
     >>> bool(check_wasserstein_1d(lambda u, v: np.mean(np.abs(np.sort(u) - np.sort(v)))))
     ... # doctest: +ELLIPSIS
-    ✗ wasserstein_1d: ... only works for n = m...
+    ✗ wasserstein_1d: ... only works for n = n'...
     False
     """
     return run(WASSERSTEIN_1D, _allow_unequal_crash(fn))
