@@ -38,9 +38,9 @@ every penalty weight.) Gradient descent on both losses follows the vector field
 
 .. math::
 
-    v(\theta, \psi) = \Big(-\frac{\partial \mathcal{L}_G}{\partial \theta},
-                          -\frac{\partial \mathcal{L}_f}{\partial \psi}\Big)
-                    = \big(-g'(\psi\theta)\,\psi,\; -c'(\psi\theta)\,\theta - R'(\psi)\big),
+    \xi(\theta, \psi) = \Big(-\frac{\partial \mathcal{L}_G}{\partial \theta},
+                            -\frac{\partial \mathcal{L}_f}{\partial \psi}\Big)
+                      = \big(-g'(\psi\theta)\,\psi,\; -c'(\psi\theta)\,\theta - R'(\psi)\big),
 
 whose only rest point for these objectives is the equilibrium :math:`(\theta, \psi) = (0, 0)`.
 For the gradient penalty that point sits on the kink of :math:`\lvert\psi\rvert`, where
@@ -77,7 +77,8 @@ def _check(objective: str, penalty: str, weight: float) -> None:
 
 
 def vector_field(theta, psi, objective: str = "nonsaturating", penalty: str = "none", weight: float = 1.0):
-    r"""The gradient-descent vector field :math:`v(\theta, \psi)` of the Dirac-GAN.
+    r"""The gradient-descent vector field :math:`\xi(\theta, \psi)` of the Dirac-GAN,
+    with components :math:`\xi_\theta, \xi_\psi`:
 
     .. math::
 
@@ -133,16 +134,17 @@ def trajectory(
 ) -> np.ndarray:
     r"""Iterate gradient descent on the Dirac-GAN from :math:`(\theta_0, \psi_0)`.
 
-    Simultaneous steps (the default) move both players from the same point:
+    With the step size :math:`\alpha` (``lr``), simultaneous steps (the default) move both players
+    from the same point:
 
     .. math::
 
-        (\theta_{k+1}, \psi_{k+1}) = (\theta_k, \psi_k) + h\, v(\theta_k, \psi_k).
+        (\theta_{k+1}, \psi_{k+1}) = (\theta_k, \psi_k) + \alpha\, \xi(\theta_k, \psi_k).
 
     Alternating steps first move the critic, then the generator against the *new* critic (the
     order of :func:`gantut.train.train_gan` with ``n_critic = 1``):
-    :math:`\psi_{k+1} = \psi_k + h\,v_\psi(\theta_k, \psi_k)`,
-    :math:`\theta_{k+1} = \theta_k + h\,v_\theta(\theta_k, \psi_{k+1})`.
+    :math:`\psi_{k+1} = \psi_k + \alpha\,\xi_\psi(\theta_k, \psi_k)`,
+    :math:`\theta_{k+1} = \theta_k + \alpha\,\xi_\theta(\theta_k, \psi_{k+1})`.
 
     Returns:
         a ``float64`` array ``[steps + 1, 2]`` of :math:`(\theta_k, \psi_k)`, starting point first.
@@ -174,7 +176,7 @@ def jacobian(
     point: tuple[float, float] = (0.0, 0.0),
     eps: float = 1e-6,
 ) -> np.ndarray:
-    r"""The Jacobian :math:`J = \partial v / \partial(\theta, \psi)` at ``point``, by central
+    r"""The Jacobian :math:`J = \partial \xi / \partial(\theta, \psi)` at ``point``, by central
     differences.
 
     At the equilibrium, in closed form (with :math:`\sigma(0) = \tfrac12`):
@@ -189,7 +191,7 @@ def jacobian(
     them to :math:`(-\lambda \pm \sqrt{\lambda^2 - 1})/2`, with negative real part.
 
     Raises:
-        ValueError: for the gradient penalty at :math:`\psi = 0`, where :math:`v` is not
+        ValueError: for the gradient penalty at :math:`\psi = 0`, where :math:`\xi` is not
             differentiable (it jumps by :math:`4\lambda`).
 
     >>> jacobian("wgan").round(6).tolist()
