@@ -83,6 +83,21 @@ def test_notebook_asserts_its_claims(path):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_every_figure_says_what_it_shows(path):
+    """A figure cell carries alt text or a caption (myst-nb cell metadata), so that a reader who
+    cannot see it, and the book's browser check, know what it shows; caught here in a second rather
+    than in the book build."""
+    missing = []
+    for cell in code_cells(load(path)):
+        if any("image/png" in out.get("data", {}) for out in cell.get("outputs", [])):
+            meta = cell.get("metadata", {}).get("mystnb", {})
+            text = meta.get("image", {}).get("alt") or meta.get("figure", {}).get("caption")
+            if not (text and text.strip()):
+                missing.append(source(cell).split("\n")[0][:70])
+    assert not missing, f"figure cells without mystnb image alt or figure caption: {missing}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
 def test_notebook_sets_up_through_gantut_and_lets_it_check_the_mode(path):
     src = "\n".join(source(c) for c in code_cells(load(path)))
     assert re.search(r"setup\([^)]*mode=MODE", src), "call gantut.utils.setup(..., mode=MODE) once"
