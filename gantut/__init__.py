@@ -14,6 +14,7 @@ Small modules named after the concepts the book teaches:
 - :mod:`gantut.losses`      minimax, non-saturating, WGAN, hinge and least-squares losses
 - :mod:`gantut.networks`    every network the book trains: toy MLPs, image and conditional ones
 - :mod:`gantut.activations` ReLU and LeakyReLU whose second derivative autograd knows is zero
+- :mod:`gantut.latents`     latent samplers, the isoperimetric bound, Jacobians, rejection, refinement
 - :mod:`gantut.train`       one critic step, one generator step, and the loops that call them
 - :mod:`gantut.plot`        the book's figures and its palette
 - :mod:`gantut.digits`      8x8 digits: a fixed split, a small classifier for Frechet distances

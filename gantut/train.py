@@ -341,12 +341,14 @@ def train_step(generator: nn.Module, critic: nn.Module, opt_g: torch.optim.Optim
                opt_c: torch.optim.Optimizer, sample_real: Callable, *, n_critic: int = 5,
                batch_size: int = 256, latent_dim: int | None = None, objective: Objective = "wgan",
                penalty: str | Penalty | None = "gp", penalty_weight: float = 10.0,
-               clip: float | None = None) -> tuple[CriticStep, torch.Tensor]:
+               clip: float | None = None, latent: Callable | None = None) -> tuple[CriticStep, torch.Tensor]:
     r"""One generator iteration of Algorithm 1 of Gulrajani et al. (2017): :math:`n_{\text{critic}}`
     calls of :func:`critic_step`, each on a fresh real batch and a generated batch made from fresh
     noise without the generator's graph, then one :func:`generator_step` on fresh noise (for a
-    conditional model, with labels from a fresh real batch). Returns the last critic step and the
-    generator's loss; :func:`train_gan` calls it once per iteration.
+    conditional model, with labels from a fresh real batch). The noise is :math:`N(0, I)` of
+    ``latent_dim`` dimensions, or ``latent(n)`` when a sampler is given (e.g.
+    :func:`gantut.latents.mixture_latent`). Returns the last critic step and the generator's loss;
+    :func:`train_gan` calls it once per iteration.
 
     With frozen optimisers, a linear critic :math:`w = (3, 4)`, real points :math:`(1, 1)` and a
     generator that outputs 0, the estimate is :math:`w^\top (1, 1) = 7`, the penalty
@@ -361,17 +363,20 @@ def train_step(generator: nn.Module, critic: nn.Module, opt_g: torch.optim.Optim
     >>> c.estimate.item(), c.penalty.item(), loss_g.item()
     (7.0, 16.0, -0.0)
     """
-    device, latent_dim = next(generator.parameters()).device, latent_dim or _latent_dim(generator)
+    device = next(generator.parameters()).device
+    if latent is None:
+        latent_dim = latent_dim or _latent_dim(generator)
+        latent = lambda n: torch.randn(n, latent_dim, device=device)  # noqa: E731
     for _ in range(n_critic):
         real, labels = _split(sample_real(batch_size), device)
         with torch.no_grad():  # no generator graph during critic steps
-            z = torch.randn(batch_size, latent_dim, device=device)
+            z = latent(batch_size).to(device)
             fake = generator(z) if labels is None else generator(z, labels)
         c = critic_step(critic, opt_c, real, fake, labels=labels, objective=objective,
                         penalty=penalty, penalty_weight=penalty_weight, clip=clip)
     if labels is not None:  # the generator draws for labels drawn from the data
         labels = _split(sample_real(batch_size), device)[1]
-    z = torch.randn(batch_size, latent_dim, device=device)
+    z = latent(batch_size).to(device)
     loss_g = generator_step(generator, critic, opt_g, z, labels=labels, objective=objective)
     return c, loss_g
 
@@ -383,7 +388,8 @@ def train_gan(generator: nn.Module, critic: nn.Module, sample_real: Callable, *,
               betas: tuple[float, float] = (0.0, 0.9), lr_decay: bool = False,
               latent_dim: int | None = None, evaluate: Callable | None = None, eval_every: int = 100,
               checkpoint: str | None = None, checkpoint_every: int = 500, resume: bool = False,
-              progress: bool = False, seed: int | None = None, eval_at_start: bool = False) -> History:
+              progress: bool = False, seed: int | None = None, eval_at_start: bool = False,
+              latent: Callable | None = None) -> History:
     """Algorithm 1 of Gulrajani et al. (2017): per generator iteration, ``n_critic`` critic steps on
     fresh batches, then one generator step. ``sample_real(n)`` gives images, or ``(images, labels)``
     for a conditional model; ``evaluate(generator, iteration) -> {name: value}`` runs every
@@ -391,11 +397,12 @@ def train_gan(generator: nn.Module, critic: nn.Module, sample_real: Callable, *,
     ``eval_at_start=True``); ``lr_decay`` takes both rates linearly to 0;
     ``checkpoint`` is saved every ``checkpoint_every`` iterations, at the end and on Ctrl-C, and
     ``resume=True`` continues from it. Raises :class:`DivergedError` on a NaN or inf loss.
-    Each iteration is one :func:`train_step`."""
+    Each iteration is one :func:`train_step`; ``latent(n)`` replaces the :math:`N(0, I)` noise
+    (a sampler from :mod:`gantut.latents`)."""
     _check(objective, penalty, iterations, n_critic, batch_size)
     if seed is not None:
         torch.manual_seed(seed)
-    latent_dim = latent_dim or _latent_dim(generator)
+    latent_dim = latent_dim or (None if latent is not None else _latent_dim(generator))
     opt_g, opt_c = adam(generator.parameters(), lr, betas), adam(critic.parameters(), lr, betas)
     steps = dict(objective=objective, penalty=penalty, penalty_weight=penalty_weight, clip=clip)
     history, start = History(), 0
@@ -414,7 +421,7 @@ def train_gan(generator: nn.Module, critic: nn.Module, sample_real: Callable, *,
                 for group in opt_c.param_groups + opt_g.param_groups:
                     group["lr"] = lr * (1 - it / iterations)
             c, loss_g = train_step(generator, critic, opt_g, opt_c, sample_real, n_critic=n_critic,
-                                   batch_size=batch_size, latent_dim=latent_dim, **steps)
+                                   batch_size=batch_size, latent_dim=latent_dim, latent=latent, **steps)
             _record(history, it + 1, c, loss_g, hint)
             if bar is not None:
                 bar.update(1)
@@ -493,7 +500,7 @@ def train_critic(
 
 
 def toy_evaluator(
-    toy, n: int = 1000, latent_dim: int = 2, seed: int = 1234
+    toy, n: int = 1000, latent_dim: int = 2, seed: int = 1234, latent: Callable | None = None
 ) -> Callable[[nn.Module, int | None], dict[str, float]]:
     """An ``evaluate(generator, iteration=None)`` function for a 2-D toy.
 
@@ -503,7 +510,8 @@ def toy_evaluator(
     fraction, the ``spread`` of the high-quality points around their centres relative to the
     data's (1 for real data), the ``weight_tv`` between the generated and the true (equal) mode
     weights, and ``under_dispersed`` (1.0 when the high-quality share is above what real data can
-    score). The noise is fixed too, so the curves move only when the generator does. Compare
+    score). The noise is fixed too (drawn by ``latent(n, generator=...)`` when a sampler is
+    given), so the curves move only when the generator does. Compare
     ``w1`` with :func:`gantut.floors.w1_floor` at the same ``n``: a distribution, not one number.
     """
     from gantut.floors import evaluation_set
@@ -512,7 +520,7 @@ def toy_evaluator(
     real = evaluation_set(toy, n, seed)
     g = torch.Generator().manual_seed(seed)
     toy.sample(n, generator=g)            # the same draws as evaluation_set, then the noise
-    z = torch.randn(n, latent_dim, generator=g)
+    z = torch.randn(n, latent_dim, generator=g) if latent is None else latent(n, generator=g)
 
     def evaluate(generator: nn.Module, iteration: int | None = None) -> dict[str, float]:
         fake = generator(z.to(next(generator.parameters()).device)).cpu()

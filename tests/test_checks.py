@@ -32,6 +32,7 @@ ALL_CHECKERS = [
     checks.check_power_iteration,
     checks.check_mode_coverage,
     checks.check_frechet_distance,
+    checks.check_share_bound,
 ]
 
 
@@ -497,3 +498,20 @@ def test_optimal_discriminator_not_yet_implemented(capsys):
 
     assert not checks.check_optimal_discriminator(stub)
     assert "not yet implemented" in capsys.readouterr().out
+
+
+def test_share_bound_checker_passes_the_bound_and_names_each_mistake(capsys):
+    from scipy.stats import norm
+    from gantut import latents
+
+    ok, out = verdict(capsys, checks.check_share_bound, latents.isoperimetric_share_bound)
+    assert ok and out.startswith("✓")
+    for wrong, words in [
+        (lambda m, d, L: m * norm.cdf(norm.ppf(1 / m) - d / L), "D/(2L)"),
+        (lambda m, d, L: m * norm.cdf(norm.ppf(1 / m) + d / (2 * L)), "sign"),
+        (lambda m, d, L: norm.cdf(norm.ppf(1 / m) - d / (2 * L)), "m times"),
+        (lambda m, d, L: 1 - m * norm.cdf(norm.ppf(1 / m) - d / (2 * L)), "between the modes"),
+        (lambda m, d, L: m * norm.cdf(-d / (2 * L)), "two-mode"),
+    ]:
+        ok, out = verdict(capsys, checks.check_share_bound, wrong)
+        assert not ok and words in out, out

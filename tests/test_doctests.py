@@ -37,6 +37,7 @@ MATH_MODULES = (
     "gantut.losses",
     "gantut.lipschitz",
     "gantut.data",
+    "gantut.latents",
 )
 
 #: Public names excused from the example rule, each with the reason.

@@ -32,6 +32,7 @@ Modules:
 - :mod:`~gantut.checks.lipschitz`    chapter 4: :func:`check_power_iteration`
 - :mod:`~gantut.checks.wgan_gp`      chapter 5: :func:`check_gradient_penalty`,
   :func:`check_mode_coverage` and :func:`check_frechet_distance` (chapter 5b, again in chapter 6)
+- :mod:`~gantut.checks.latents`      chapter 5c: :func:`check_share_bound`
 
 >>> def my_loss(real_scores, fake_scores):
 ...     return fake_scores.mean() - real_scores.mean()
@@ -42,6 +43,7 @@ True
 """
 
 from gantut.checks.background import OPTIMAL_DISCRIMINATOR, check_optimal_discriminator
+from gantut.checks.latents import SHARE_BOUND, check_share_bound
 from gantut.checks.lipschitz import POWER_ITERATION, check_power_iteration
 from gantut.checks.objectives import WGAN_CRITIC_LOSS, check_wgan_critic_loss
 from gantut.checks.wasserstein import WASSERSTEIN_1D, check_wasserstein_1d
@@ -62,9 +64,10 @@ __all__ = [
     "check_power_iteration",
     "check_mode_coverage",
     "check_frechet_distance",
+    "check_share_bound",
     "CHECKERS",
 ]
 
 #: Every checker's declaration, in the order of the chapters.
 CHECKERS = (OPTIMAL_DISCRIMINATOR, WASSERSTEIN_1D, WGAN_CRITIC_LOSS, POWER_ITERATION,
-            GRADIENT_PENALTY, MODE_COVERAGE, FRECHET_DISTANCE)
+            GRADIENT_PENALTY, MODE_COVERAGE, FRECHET_DISTANCE, SHARE_BOUND)
