@@ -2,6 +2,18 @@
 
 Each function draws on a Matplotlib ``Axes`` you pass (or a new one) and returns it, so chapters
 compose figures without boilerplate.
+
+The palette lives here and only here; chapters name colours by their role (``REAL``, ``FAKE``,
+``EXACT``, ``ALERT``, ``CAUTION``, ``SERIES[i]`` for further curves, ``OBJECTIVE[name]`` for the
+losses of chapter 3) and colour maps by what they show (``CRITIC_CMAP`` ...).
+:func:`gantut.utils.setup`, the first call of every chapter, sets the book's text sizes
+(:func:`use_book_style`; importing this module changes nothing): the book shows a 7-inch figure at its
+natural 100 dpi in a 750-pixel column, so 10 pt in a figure is about 14 px, the size of the body's
+small print (code and printed outputs); no figure text is smaller than ``SMALL``.
+
+>>> from gantut import plot
+>>> plot.SMALL >= 10 and plot.OBJECTIVE["wgan"] == plot.EXACT
+True
 """
 
 from __future__ import annotations
@@ -17,7 +29,20 @@ __all__ = [
     "REAL",
     "FAKE",
     "EXACT",
+    "ALERT",
+    "CAUTION",
+    "NEUTRAL",
+    "SERIES",
+    "OBJECTIVE",
     "CRITIC_CMAP",
+    "DENSITY_CMAP",
+    "SHARE_CMAP",
+    "PLAN_CMAP",
+    "SCALAR_CMAP",
+    "CMAPS",
+    "SMALL",
+    "use_book_style",
+    "animation_html",
     "samples",
     "critic_surface",
     "transport_plan",
@@ -28,7 +53,42 @@ __all__ = [
 REAL = "#1f77b4"  # real data, everywhere in the book
 FAKE = "#ff7f0e"  # generated data, everywhere in the book
 EXACT = "#2ca02c"  # exact values from POT
-CRITIC_CMAP = "RdBu_r"
+ALERT = "#d62728"  # what went wrong: a failure, a crossing, an infinite value, a "far" verdict
+CAUTION = "#bcbd22"  # borderline: worth a look, not (yet) wrong
+NEUTRAL = "0.3"  # references and guides: a floor, a bound, a zero line
+# Further curves where none of the roles above applies (methods, depths, weights), in this order.
+SERIES = ("#9467bd", "#8c564b", "#17becf", "#7f7f7f", "#e377c2", "#1f77b4", "#2ca02c")
+# Chapter 3's objectives, the same colour in every figure that compares them.
+OBJECTIVE = {"minimax": ALERT, "nonsaturating": REAL, "wgan": EXACT, "hinge": "k", "lsgan": SERIES[0]}
+
+CRITIC_CMAP = "RdBu_r"  # a critic's value f(x): diverging, zero in the middle
+DENSITY_CMAP = "Greys"  # a density or a coverage map
+SHARE_CMAP = "Oranges"  # generated mass (orange, like generated samples)
+PLAN_CMAP = "Greens"  # a transport plan's mass (green, like exact values from POT)
+SCALAR_CMAP = "viridis"  # one number per point, e.g. a gradient norm
+CMAPS = (CRITIC_CMAP, DENSITY_CMAP, SHARE_CMAP, PLAN_CMAP, SCALAR_CMAP, "gray")
+
+SMALL = 10  # points: the smallest text in any figure (legends, annotations, ticks)
+
+
+def use_book_style() -> None:
+    """Set Matplotlib's text sizes and colour cycle to the book's: body text 11 pt, nothing under
+    :data:`SMALL`, white figure background (readable on the dark theme too); called by
+    :func:`gantut.utils.setup`."""
+    plt.rcParams.update({
+        "font.size": 11,
+        "axes.titlesize": 11,
+        "axes.labelsize": 11,
+        "xtick.labelsize": SMALL,
+        "ytick.labelsize": SMALL,
+        "legend.fontsize": SMALL,
+        "legend.title_fontsize": SMALL,
+        "figure.titlesize": 12,
+        "figure.facecolor": "white",
+        "savefig.facecolor": "white",
+        "axes.prop_cycle": plt.cycler(color=[REAL, FAKE, EXACT, ALERT, *SERIES[:4]]),
+    })
+
 
 
 def _np(x: Any) -> np.ndarray:
@@ -88,12 +148,15 @@ def critic_surface(
     n: int = 101,
     arrows: bool = True,
     title: str | None = None,
+    levels: Any = 30,
 ):
     """The critic's value :math:`f(x)` as filled contours, its gradient field as arrows, and
-    optionally real and generated samples on top."""
+    optionally real and generated samples on top. ``levels``: a number of contour levels, or the
+    levels themselves (one fixed colour scale for several critics, e.g. the frames of an animation)."""
     ax = _ax(ax)
     xx, yy, zz = _grid_values(critic, lim, n)
-    cs = ax.contourf(xx, yy, zz, levels=30, cmap=CRITIC_CMAP)
+    cs = ax.contourf(xx, yy, zz, levels=levels, cmap=CRITIC_CMAP,
+                     extend="neither" if isinstance(levels, int) else "both")
     plt.colorbar(cs, ax=ax, fraction=0.046, pad=0.04, label="critic value $f(x)$")
     if arrows:
 
@@ -140,8 +203,8 @@ def history(
         ax0.plot(h.eval_iteration, h.evals[exact_key], "o-", color=EXACT, label="exact $W_1$ (POT)")
     ax0.set_xlabel("generator iteration")
     ax0.set_ylabel("distance")
-    ax0.legend(fontsize=8)
-    ax1.plot(h.iteration, h.penalty, color="0.3", lw=0.8)
+    ax0.legend(fontsize=SMALL)
+    ax1.plot(h.iteration, h.penalty, color=NEUTRAL, lw=0.8)
     ax1.set_xlabel("generator iteration")
     ax1.set_ylabel("penalty (before the weight)")
     if title:
@@ -166,3 +229,31 @@ def image_grid(images: Any, nrow: int = 10, ax=None, title: str | None = None):
     if title:
         ax.set_title(title)
     return ax
+
+
+# The player's buttons as plain characters: Matplotlib's player asks a CDN for Font Awesome, which
+# an offline book (and its browser test) must not do; these work in the book, Jupyter and Colab.
+_PLAYER_ICONS = {"minus": "&minus;", "plus": "+", "fast-backward": "|&#x25C0;", "step-backward": "&#x25C1;",
+                 "play": "&#x25B6;", "pause": "&#x2016;", "step-forward": "&#x25B7;", "fast-forward": "&#x25B6;|"}
+
+
+def animation_html(anim, alt: str) -> str:
+    """A Matplotlib animation as a self-contained HTML player (frames embedded as PNG, no network):
+    plays in the static book, in Jupyter and in Colab. ``alt`` describes what it shows; the player
+    starts on its first frame, which is what a printed page gets.
+
+    >>> import matplotlib.pyplot as plt
+    >>> from matplotlib.animation import FuncAnimation
+    >>> fig, ax = plt.subplots(figsize=(1, 1), dpi=20)
+    >>> html = animation_html(FuncAnimation(fig, lambda i: ax.plot([0, i]), frames=2), alt="two lines")
+    >>> "cdn" in html, 'alt="two lines"' in html
+    (False, True)
+    >>> plt.close(fig)
+    """
+    import re
+
+    html = anim.to_jshtml(default_mode="once")
+    html = re.sub(r"<link[^>]*font-awesome[^>]*>", "", html)
+    html = re.sub(r'<i class="fa fa-([a-z-]+)"></i>', lambda m: _PLAYER_ICONS.get(m.group(1), m.group(1)), html)
+    alt = alt.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
+    return html.replace("<img id=", f'<img alt="{alt}" id=', 1)

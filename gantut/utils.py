@@ -119,8 +119,9 @@ def setup(seed: int = 0, device: str = "auto", threads: int | None = None,
 
     It changes process-wide state, on purpose and only here (``import gantut`` changes nothing):
     PyTorch's CPU threads (:func:`configure_threads`: ``OMP_NUM_THREADS``, else 1) and flushing
-    of subnormal floats, glibc's allocator (:func:`tune_malloc`), and the seeds of Python, NumPy
-    and PyTorch (:func:`seed_everything`). ``mode``, when given, must be one of ``"smoke"``,
+    of subnormal floats, glibc's allocator (:func:`tune_malloc`), the seeds of Python, NumPy
+    and PyTorch (:func:`seed_everything`), and Matplotlib's text sizes and colours
+    (:func:`gantut.plot.use_book_style`). ``mode``, when given, must be one of ``"smoke"``,
     ``"cpu"`` or ``"full"`` (a chapter's ``MODE``); anything else stops with a clear error.
 
     >>> setup(seed=0, device="cpu", mode="cpu")
@@ -132,6 +133,9 @@ def setup(seed: int = 0, device: str = "auto", threads: int | None = None,
     configure_threads(threads)
     tune_malloc()
     seed_everything(seed)
+    from gantut import plot  # matplotlib only when a chapter starts
+
+    plot.use_book_style()
     return choose_device(device)
 
 
