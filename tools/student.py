@@ -27,9 +27,31 @@ def is_solution(cell) -> bool:
     return cell.cell_type == "markdown" and bool(SOLUTION_MD.match(cell.source))
 
 
+def after_solution(source: str) -> str:
+    """What follows a solution dropdown's closing fence in the same markdown cell (the next
+    exercise's statement, in some chapters), or ''."""
+    match = SOLUTION_MD.match(source)
+    if match is None:  # a solution by its tag, without a dropdown
+        return ""
+    fence = match.group(1)
+    lines = source.splitlines(keepends=True)
+    for i, line in enumerate(lines[1:], 1):
+        if re.fullmatch(re.escape(fence[0]) + "{%d,}" % len(fence), line.strip()):
+            return "".join(lines[i + 1:]).strip()
+    return ""
+
+
 def student_version(nb):
+    """The notebook without its solutions (a markdown solution keeps what follows its dropdown)
+    and without outputs."""
     nb = nbformat.from_dict(nb)
-    nb.cells = [c for c in nb.cells if not is_solution(c)]
+    cells = []
+    for cell in nb.cells:
+        if not is_solution(cell):
+            cells.append(cell)
+        elif cell.cell_type == "markdown" and after_solution(cell.source):
+            cells.append(nbformat.v4.new_markdown_cell(after_solution(cell.source)))
+    nb.cells = cells
     for cell in nb.cells:
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
