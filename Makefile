@@ -14,7 +14,7 @@ export MKL_NUM_THREADS ?= 1
 export OPENBLAS_NUM_THREADS ?= 1
 export PYDEVD_DISABLE_FILE_VALIDATION = 1
 
-.PHONY: book test unit execute student bench gpu browser clean
+.PHONY: book test unit execute student bench gpu browser clean latest pdf
 
 $(STAMP): requirements.txt constraints.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,14 @@ browser:
 	    echo "chromium is missing and cannot be installed here: the browser checks will be skipped"; \
 	  fi; }
 
+# The book as one PDF for instructors who print: _build/pdf/gantut.pdf. Jupyter Book's singlehtml
+# build printed by Debian's headless Chromium (tools/print_pdf.py: offline, math typeset by the
+# bundled MathJax; solutions expanded, hidden code left out, outputs kept). About two minutes.
+pdf: $(STAMP) browser
+	rm -rf _build/pdf
+	$(BIN)/jupyter-book build . --builder singlehtml --path-output _build/pdf
+	$(BIN)/python tools/print_pdf.py _build/pdf/_build/singlehtml _build/pdf/gantut.pdf
+
 unit: $(STAMP)
 	$(BIN)/python -m pytest -m "not notebook and not book" tests
 
@@ -71,6 +79,26 @@ gpu: $(STAMP)
 	  $(BIN)/papermill $$nb _build/gpu/$$(basename $$nb) -p MODE full -k python3 --cwd notebooks || exit 1; \
 	done
 	$(BIN)/python bench/bench.py --out _build/gpu/results.json --table _build/gpu/performance.md
+
+# The newest-versions profile: what a Colab reader meets, who installs requirements.txt without our
+# constraints. A fresh environment in _build/latest/venv with the newest releases requirements.txt
+# allows, torch excepted (kept on constraints.txt's pin: no CUDA wheels), then the unit tests and
+# every notebook in smoke mode there. Versions against .venv's: _build/latest/versions.md.
+# Not part of make test: it downloads and installs everything anew (see the README for its time).
+LATEST := _build/latest
+LATEST_WORKERS ?= 2
+latest:
+	rm -rf $(LATEST)/venv
+	$(PYTHON) -m venv $(LATEST)/venv
+	$(LATEST)/venv/bin/python -m pip install -q --upgrade pip
+	$(PYTHON) tools/latest_versions.py constraints $(LATEST)/torch-only.txt
+	$(LATEST)/venv/bin/python -m pip install -q --upgrade -c $(LATEST)/torch-only.txt -r requirements.txt -e .
+	$(LATEST)/venv/bin/python -m pip check
+	$(LATEST)/venv/bin/python tools/latest_versions.py report $(LATEST)/versions.md
+	status=0; \
+	$(LATEST)/venv/bin/python -m pytest -p no:cacheprovider -n $(LATEST_WORKERS) -m "not notebook and not book" tests || status=1; \
+	$(LATEST)/venv/bin/python -m pytest -p no:cacheprovider -n $(LATEST_WORKERS) tests/test_notebooks.py -k test_notebook_runs_in_smoke_mode || status=1; \
+	exit $$status
 
 clean:
 	rm -rf _build
