@@ -21,7 +21,6 @@ import re
 import sys
 
 import pytest
-import yaml
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]*.ipynb"))
@@ -127,13 +126,6 @@ def test_no_chapter_cuts_source_with_string_surgery(path):
         cut = [r"getsource\([^()]*(\([^()]*\))?[^()]*\)\s*[.\[]"] + [rf"\b{n}\s*(\[|\.index\(|\.split\()" for n in names]
         assert not any(re.search(c, src) for c in cut), (
             "show a function whole (inspect.getsource of a short function), not a slice of it:\n" + src[:300])
-
-
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
-def test_colab_install_cell_uses_the_repository_in_config(path):
-    url = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]["url"]
-    first_code = source(code_cells(load(path))[0])
-    assert "import gantut" in first_code and f"git+{url}" in first_code
 
 
 @pytest.mark.notebook
