@@ -468,8 +468,7 @@ def bench_toys(seeds, workers: int = 2, recipe: dict | None = None, **options) -
             rows.append(dict(toy=run["toy"], seed=run["seed"], remedy=remedy,
                              **{k: float(m[k]) for k in TOY_KEYS}, under_dispersed=bool(m["under_dispersed"]),
                              w1_floor_sd=float(m["w1_floor_sd"]), seconds=round(run["seconds"], 2),
-                             remedy_seconds=round(m["seconds"], 3), cost=float(m["cost"])))
-            rows[-1]["modes"] = int(rows[-1]["modes"])
+                             remedy_seconds=round(m["seconds"], 3), cost=float(m["cost"])) | {"modes": int(m["modes"])})
     return rows
 
 
